@@ -1,0 +1,20 @@
+/* table.h: what table.c shares with table_attr.c and describe.c. */
+#ifndef HARPER_TABLE_H
+#define HARPER_TABLE_H
+
+#include "store.h"
+
+/* Makes `def` the table's definition; the caller holds t->ddl exclusively. */
+void harper__table_publish_def(harper_table *t, harper__table_def *def);
+
+/* Writes `def` (and the next table id) to the database's catalog. */
+int harper__catalog_store(harper__db *db, const harper__table_def *def, harper_error *err);
+
+/* Deletes every key of column family `cf` starting with prefix[0..n), in batches. */
+int harper__delete_prefix(harper__db *db, int cf, const char *prefix, size_t n,
+                          harper_error *err);
+
+/* Fills err with "Table '<db>.<table>' does not exist" and returns HARPER_ENOTABLE. */
+int harper__table_missing(harper_error *err, const char *db, const char *table);
+
+#endif

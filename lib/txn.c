@@ -1,0 +1,683 @@
+/* txn.c: the write path. Every write is part of a RocksDB pessimistic transaction that writes
+ * the record, its index entries and its audit entry together. The record key is read with
+ * GetForUpdate, so two transactions writing one record are serialized and the index entries a
+ * write removes are always those of the value it replaces.
+ *
+ * Record counters are not written inside the transaction: a Put or Merge there would lock the
+ * table's counter key and serialize every writer of the table on it. The deltas are merged
+ * right after the commit instead; a crash between the two leaves the counter off by the
+ * writes in flight, which is why describe can count exactly on request. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "json.h"
+#include "keycodec.h"
+#include "record.h"
+#include "store.h"
+#include "index.h"
+#include "validate.h"
+
+struct touched {
+    harper_table *table;    /* referenced, ddl lock held shared */
+    int64_t records;        /* counter deltas to merge after the commit */
+    int64_t bytes;
+    int64_t audit_bytes;
+    int wrote;
+};
+
+struct harper_txn {
+    harper__db *db;
+    rocksdb_transaction_t *rtxn;
+    uint64_t version;
+    char *user;
+    struct touched *touched;
+    size_t n_touched;
+    harper__buf key;        /* scratch: record key */
+    harper__buf ikey;       /* scratch: index key */
+    harper__buf val;        /* scratch: stored value */
+};
+
+static rocksdb_transaction_options_t *shared_txn_options;
+static pthread_once_t txn_options_once = PTHREAD_ONCE_INIT;
+
+static void txn_options_init(void)
+{
+    shared_txn_options = rocksdb_transaction_options_create();
+    /* A cycle of waits fails at once with Busy instead of after the lock timeout. */
+    rocksdb_transaction_options_set_deadlock_detect(shared_txn_options, 1);
+}
+
+static rocksdb_transaction_options_t *txn_options(void)
+{
+    pthread_once(&txn_options_once, txn_options_init);
+    return shared_txn_options;
+}
+
+int harper_txn_begin(harper *h, const char *db_name, harper_txn **out, harper_error *err)
+{
+    harper_txn *txn;
+    harper__db *db;
+    int rc;
+
+    if (h == NULL || out == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a root and an output are required");
+    rc = harper__db_get(h, db_name, 0, &db, err);
+    if (rc != HARPER_OK)
+        return rc;
+    txn = calloc(1, sizeof *txn);
+    if (txn == NULL)
+        return harper__error_set(err, HARPER_ENOMEM, "out of memory");
+    txn->db = db;
+    txn->rtxn = rocksdb_transaction_begin(db->rdb, h->write_opts, txn_options(), NULL);
+    txn->version = harper__clock_next(&h->clock);
+    atomic_fetch_add(&h->open_handles, 1);
+    *out = txn;
+    return HARPER_OK;
+}
+
+int harper_txn_set_user(harper_txn *txn, const char *user)
+{
+    char *copy = NULL;
+
+    if (txn == NULL)
+        return HARPER_EINVAL;
+    if (user != NULL && (copy = strdup(user)) == NULL)
+        return HARPER_ENOMEM;
+    free(txn->user);
+    txn->user = copy;
+    return HARPER_OK;
+}
+
+double harper_txn_time(const harper_txn *txn)
+{
+    return txn != NULL ? harper__version_ms(txn->version) : 0;
+}
+
+/* Ends the transaction's hold on its tables and frees it. */
+static void txn_free(harper_txn *txn)
+{
+    for (size_t i = 0; i < txn->n_touched; i++) {
+        pthread_rwlock_unlock(&txn->touched[i].table->ddl);
+        harper__table_unref(txn->touched[i].table);
+    }
+    free(txn->touched);
+    rocksdb_transaction_destroy(txn->rtxn);
+    atomic_fetch_sub(&txn->db->root->open_handles, 1);
+    harper__buf_free(&txn->key);
+    harper__buf_free(&txn->ikey);
+    harper__buf_free(&txn->val);
+    free(txn->user);
+    free(txn);
+}
+
+void harper_txn_abort(harper_txn *txn)
+{
+    if (txn == NULL)
+        return;
+    rocksdb_transaction_rollback(txn->rtxn, &(char *){NULL});
+    txn_free(txn);
+}
+
+/* Merges the counter deltas of a committed transaction (see the top of this file). */
+static void merge_counters(harper_txn *txn)
+{
+    rocksdb_writebatch_t *b = rocksdb_writebatch_create();
+    harper__buf key = HARPER__BUF_INIT;
+    char *rerr = NULL;
+
+    for (size_t i = 0; i < txn->n_touched; i++) {
+        struct touched *tt = &txn->touched[i];
+        const struct { char kind; int64_t delta; } deltas[] = {
+            {'c', tt->records}, {'b', tt->bytes}, {'a', tt->audit_bytes}};
+
+        for (size_t d = 0; d < sizeof deltas / sizeof deltas[0]; d++) {
+            char v[8];
+
+            if (deltas[d].delta == 0)
+                continue;
+            harper__buf_reset(&key);
+            harper__key_counter(&key, deltas[d].kind, tt->table->id);
+            harper__count_encode(v, deltas[d].delta);
+            rocksdb_writebatch_merge_cf(b, txn->db->cf[HARPER__CF_CATALOG], key.data, key.len, v,
+                                        8);
+        }
+        if (tt->wrote)
+            atomic_store(&tt->table->last_write, txn->version);
+    }
+    if (rocksdb_writebatch_count(b) > 0 && !key.failed) {
+        rocksdb_transactiondb_write(txn->db->rdb, txn->db->root->write_opts, b, &rerr);
+        /* The commit stands; only the estimate is off. Say so and go on. */
+        harper__rocks_check(txn->db->root, rerr, "update record counters", NULL);
+    }
+    harper__buf_free(&key);
+    rocksdb_writebatch_destroy(b);
+}
+
+int harper_txn_commit(harper_txn *txn, harper_error *err)
+{
+    char *rerr = NULL;
+    int rc;
+
+    if (txn == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a transaction is required");
+    rocksdb_transaction_commit(txn->rtxn, &rerr);
+    rc = harper__rocks_check(txn->db->root, rerr, "commit", err);
+    if (rc == HARPER_OK)
+        merge_counters(txn);
+    txn_free(txn);
+    return rc;
+}
+
+/* Takes the table's ddl lock shared (once per transaction) and a reference, so the table's
+ * definition cannot change before the commit. Returns the table's slot. */
+static int touch(harper_txn *txn, harper_table *t, struct touched **slot, harper_error *err)
+{
+    struct touched *grown;
+
+    if (t->db != txn->db)
+        return harper__error_set(err, HARPER_EINVAL,
+                                 "table '%s' is not in the transaction's database '%s'",
+                                 t->def->name, txn->db->name);
+    for (size_t i = 0; i < txn->n_touched; i++) {
+        if (txn->touched[i].table == t) {
+            *slot = &txn->touched[i];
+            goto check;
+        }
+    }
+    grown = realloc(txn->touched, (txn->n_touched + 1) * sizeof *grown);
+    if (grown == NULL)
+        return harper__error_set(err, HARPER_ENOMEM, "out of memory");
+    txn->touched = grown;
+    *slot = &txn->touched[txn->n_touched++];
+    memset(*slot, 0, sizeof **slot);
+    harper__table_ref(t);
+    pthread_rwlock_rdlock(&t->ddl);
+    (*slot)->table = t;
+check:
+    if (atomic_load(&t->dropped))
+        return harper__error_set(err, HARPER_ENOTABLE, "Table '%s.%s' does not exist",
+                                 txn->db->name, t->def->name);
+    return HARPER_OK;
+}
+
+/* ---- keys ---- */
+
+static int is_blank_key(const cJSON *k)
+{
+    return k == NULL || cJSON_IsNull(k) || (cJSON_IsString(k) && k->valuestring[0] == '\0');
+}
+
+/* A v4 UUID, as Harper generates for String and ID keys. */
+static int uuid_v4(char out[37])
+{
+    uint8_t b[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    int ok = f != NULL && fread(b, 1, sizeof b, f) == sizeof b;
+
+    if (f != NULL)
+        fclose(f);
+    if (!ok)
+        return HARPER_EIO;
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+    return HARPER_OK;
+}
+
+static void add_first(cJSON *obj, const char *name, cJSON *item)
+{
+    cJSON_AddItemToObject(obj, name, item);
+    cJSON_DetachItemViaPointer(obj, item);
+    item->next = obj->child;
+    item->prev = obj->child != NULL ? obj->child->prev : item;
+    if (obj->child != NULL)
+        obj->child->prev = item;
+    obj->child = item;
+}
+
+/* Makes `rec` carry its primary key: from `key` when given, else its own, else a generated
+ * one (insert/upsert only). Leaves the encoded key in txn->key and the key item in *key_item. */
+static int resolve_key(harper_txn *txn, harper_table *t, const harper__table_def *def, int kind,
+                       const char *key, size_t key_len, cJSON *rec, const cJSON **key_item,
+                       harper_error *err)
+{
+    cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, def->primary_key);
+    char msg[128];
+
+    if (key != NULL) {
+        cJSON *given = cJSON_ParseWithLength(key, key_len);
+
+        if (given == NULL)
+            return harper__error_set(err, HARPER_EINVAL, "the primary key is not valid JSON");
+        if (k != NULL)
+            cJSON_ReplaceItemViaPointer(rec, k, given);
+        else
+            add_first(rec, def->primary_key, given);
+        k = given;
+    }
+    if (cJSON_IsString(k) &&
+        (strcmp(k->valuestring, "null") == 0 || strcmp(k->valuestring, "undefined") == 0))
+        return harper__error_set(err, HARPER_EINVAL,
+                                 "Invalid hash value: '%s' is not a valid hash attribute value, "
+                                 "check log for more info",
+                                 k->valuestring);
+    if (kind == HARPER_WRITE_UPDATE && is_blank_key(k))
+        return harper__error_set(err, HARPER_EINVAL,
+                                 "a valid hash attribute must be provided with update record, "
+                                 "check log for more info");
+    if ((k == NULL || cJSON_IsNull(k)) &&
+        (kind == HARPER_WRITE_INSERT || kind == HARPER_WRITE_UPSERT)) {
+        const harper__attr *pk = harper__def_pk(def);
+        cJSON *made;
+
+        if (pk != NULL && (pk->type == HARPER__T_STRING || pk->type == HARPER__T_ID)) {
+            char uuid[37];
+
+            if (uuid_v4(uuid) != HARPER_OK)
+                return harper__error_set(err, HARPER_EIO, "cannot read random bytes");
+            made = cJSON_CreateString(uuid);
+        } else {
+            made = cJSON_CreateNumber((double)atomic_fetch_add(&t->next_auto_id, 1));
+        }
+        if (made == NULL)
+            return harper__error_set(err, HARPER_ENOMEM, "out of memory");
+        if (k != NULL)
+            cJSON_ReplaceItemViaPointer(rec, k, made);
+        else
+            add_first(rec, def->primary_key, made);
+        k = made;
+    }
+    if (k == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "Invalid primary key of null");
+    harper__buf_reset(&txn->key);
+    harper__key_table_prefix(&txn->key, def->id);
+    if (harper__key_encode_pk(&txn->key, k, msg, sizeof msg) != HARPER_OK)
+        return harper__error_set(err, HARPER_EINVAL, "%s", msg);
+    if (txn->key.failed)
+        return harper__error_set(err, HARPER_ENOMEM, "out of memory");
+    *key_item = k;
+    return HARPER_OK;
+}
+
+/* ---- timestamps ---- */
+
+/* Sets the write-time attributes of `rec`: updated-time ones always, created-time ones to the
+ * old record's value (kept across writes) or to now for a new record. Client values for them
+ * are overwritten, as Harper ignores them. */
+static int stamp_times(const harper__table_def *def, cJSON *rec, const cJSON *old, double now_ms)
+{
+    for (size_t i = 0; i < def->n_attrs; i++) {
+        const harper__attr *a = &def->attrs[i];
+        const cJSON *kept = NULL;
+        cJSON *v;
+
+        if (!a->created_time && !a->updated_time)
+            continue;
+        if (a->created_time && !a->updated_time && old != NULL)
+            kept = cJSON_GetObjectItemCaseSensitive(old, a->name);
+        if (kept != NULL) {
+            v = cJSON_Duplicate(kept, 1);
+        } else if (a->type == HARPER__T_DATE || a->type == HARPER__T_STRING) {
+            char iso[40];
+
+            harper__iso_from_ms(now_ms, iso, sizeof iso);
+            v = cJSON_CreateString(iso);
+        } else {
+            v = cJSON_CreateNumber(now_ms);
+        }
+        if (v == NULL)
+            return HARPER_ENOMEM;
+        if (cJSON_GetObjectItemCaseSensitive(rec, a->name) != NULL)
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, a->name, v);
+        else
+            cJSON_AddItemToObject(rec, a->name, v);
+    }
+    return HARPER_OK;
+}
+
+/* ---- the write ---- */
+
+/* Reads the current record under a write lock (GetForUpdate) into *old (NULL: none). */
+static int read_for_update(harper_txn *txn, cJSON **old, size_t *old_len, harper_error *err)
+{
+    rocksdb_pinnableslice_t *slice;
+    harper__rec_view view;
+    const char *v;
+    size_t vlen = 0;
+    char *rerr = NULL;
+    int rc = HARPER_OK;
+
+    *old = NULL;
+    *old_len = 0;
+    slice = rocksdb_transaction_get_pinned_for_update_cf(
+        txn->rtxn, txn->db->root->read_opts, txn->db->cf[HARPER__CF_RECORDS], txn->key.data,
+        txn->key.len, 1, &rerr);
+    if (rerr != NULL)
+        return harper__rocks_check(txn->db->root, rerr, "read record", err);
+    if (slice == NULL)
+        return HARPER_OK;
+    v = rocksdb_pinnableslice_value(slice, &vlen);
+    if (v != NULL) {
+        if (harper__rec_parse(v, vlen, &view) != HARPER_OK ||
+            (*old = cJSON_ParseWithLength(view.json, view.json_len)) == NULL)
+            rc = harper__error_set(err, HARPER_ECORRUPT, "a stored record is corrupt");
+        *old_len = vlen;
+    }
+    rocksdb_pinnableslice_destroy(slice);
+    return rc;
+}
+
+static const char *kind_name(int kind)
+{
+    static const char *const names[] = {"put", "insert", "update", "upsert"};
+
+    return kind >= 0 && kind <= HARPER_WRITE_UPSERT ? names[kind] : "delete";
+}
+
+/* Writes the audit entry of this write (record NULL for a delete). */
+static int audit(harper_txn *txn, harper_table *t, struct touched *tt, int kind,
+                 const cJSON *key_item, const cJSON *record, harper_error *err)
+{
+    harper__buf *v = &txn->val;
+    char *rerr = NULL;
+
+    harper__buf_reset(&txn->ikey);
+    harper__key_table_prefix(&txn->ikey, t->id);
+    harper__buf_u64be(&txn->ikey, txn->version);
+    harper__buf_u32be(&txn->ikey, (uint32_t)atomic_fetch_add(&t->audit_seq, 1));
+    harper__buf_reset(v);
+    harper__buf_str(v, "{\"txn_time\":");
+    harper__json_number(v, harper__version_ms(txn->version));
+    harper__buf_str(v, ",\"operation\":\"");
+    harper__buf_str(v, kind_name(kind));
+    harper__buf_str(v, "\",\"user\":");
+    if (txn->user != NULL)
+        harper__json_string(v, txn->user, strlen(txn->user));
+    else
+        harper__buf_str(v, "null");
+    harper__buf_str(v, ",\"id\":");
+    harper__json_value(v, key_item);
+    if (record != NULL) {
+        harper__buf_str(v, ",\"record\":");
+        harper__json_value(v, record);
+    }
+    harper__buf_byte(v, '}');
+    if (v->failed || txn->ikey.failed)
+        return harper__error_set(err, HARPER_ENOMEM, "out of memory");
+    rocksdb_transaction_put_cf(txn->rtxn, txn->db->cf[HARPER__CF_AUDIT], txn->ikey.data,
+                               txn->ikey.len, v->data, v->len, &rerr);
+    tt->audit_bytes += (int64_t)(txn->ikey.len + v->len);
+    return harper__rocks_check(txn->db->root, rerr, "write audit log", err);
+}
+
+static int key_out_copy(const cJSON *key_item, char **key_out, size_t *key_out_len,
+                        harper_error *err)
+{
+    harper__buf b = HARPER__BUF_INIT;
+
+    if (key_out == NULL)
+        return HARPER_OK;
+    harper__json_value(&b, key_item);
+    *key_out = harper__buf_take(&b, key_out_len);
+    return *key_out != NULL ? HARPER_OK : harper__error_set(err, HARPER_ENOMEM, "out of memory");
+}
+
+/* Merges the properties of `patch` into `old` (which becomes the new record). */
+static void merge_into(cJSON *old, cJSON *patch)
+{
+    while (patch->child != NULL) {
+        cJSON *item = cJSON_DetachItemViaPointer(patch, patch->child);
+        cJSON *have = cJSON_GetObjectItemCaseSensitive(old, item->string);
+
+        if (have != NULL)
+            cJSON_ReplaceItemViaPointer(old, have, item);
+        else
+            cJSON_AddItemToObject(old, item->string, item);
+    }
+}
+
+/* The body of harper_txn_write, between the savepoint and its release or rollback. */
+static int write_record(harper_txn *txn, harper_table *t, struct touched *tt, int kind,
+                        cJSON *rec, const cJSON *key_item, char **key_out, size_t *key_out_len,
+                        harper_error *err)
+{
+    const harper__table_def *def = t->def;
+    double now_ms = harper__version_ms(txn->version);
+    cJSON *old = NULL;
+    cJSON *merged = NULL;
+    cJSON *next;
+    size_t old_len;
+    uint64_t expires = 0;
+    char *rerr = NULL;
+    int rc;
+
+    rc = read_for_update(txn, &old, &old_len, err);
+    if (rc != HARPER_OK)
+        return rc;
+    if (kind == HARPER_WRITE_INSERT && old != NULL) {
+        rc = harper__error_set(err, HARPER_EEXIST, "Record already exists");
+        goto done;
+    }
+    if (kind == HARPER_WRITE_UPDATE && old == NULL) {
+        rc = harper__error_set(err, HARPER_ENOTFOUND, "Record does not exist");
+        goto done;
+    }
+    next = rec;
+    if (old != NULL && (kind == HARPER_WRITE_UPDATE || kind == HARPER_WRITE_UPSERT)) {
+        /* Merged records keep the old property order, as a JavaScript object would. */
+        merged = cJSON_Duplicate(old, 1);
+        if (merged == NULL) {
+            rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
+            goto done;
+        }
+        merge_into(merged, rec);
+        next = merged;
+    }
+    if (stamp_times(def, next, old, now_ms) != HARPER_OK) {
+        rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = harper__index_update(txn->db, txn->rtxn, def, old, next, txn->key.data + 4,
+                              txn->key.len - 4, err);
+    if (rc != HARPER_OK)
+        goto done;
+    if (def->expiration_s >= 0)
+        expires = (uint64_t)now_ms + (uint64_t)def->expiration_s * 1000;
+    harper__buf_reset(&txn->val);
+    harper__rec_header(&txn->val, txn->version, expires);
+    if (harper__json_value(&txn->val, next) != HARPER_OK || txn->val.failed) {
+        rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
+        goto done;
+    }
+    rocksdb_transaction_put_cf(txn->rtxn, txn->db->cf[HARPER__CF_RECORDS], txn->key.data,
+                               txn->key.len, txn->val.data, txn->val.len, &rerr);
+    rc = harper__rocks_check(txn->db->root, rerr, "write record", err);
+    if (rc != HARPER_OK)
+        goto done;
+    tt->records += old == NULL;
+    tt->bytes += (int64_t)(txn->key.len + txn->val.len) - (old != NULL ? (int64_t)(txn->key.len +
+                                                                                   old_len)
+                                                                       : 0);
+    if (def->audit)
+        rc = audit(txn, t, tt, kind, key_item, next, err);
+    if (rc == HARPER_OK)
+        rc = key_out_copy(key_item, key_out, key_out_len, err);
+done:
+    cJSON_Delete(merged);
+    cJSON_Delete(old);
+    return rc;
+}
+
+int harper_txn_write(harper_txn *txn, harper_table *t, int kind, const char *key, size_t key_len,
+                     const char *json, size_t len, char **key_out, size_t *key_out_len,
+                     harper_error *err)
+{
+    struct touched *tt;
+    const cJSON *key_item = NULL;
+    cJSON *rec = NULL;
+    char *rerr = NULL;
+    int rc;
+
+    if (txn == NULL || t == NULL || json == NULL || kind < HARPER_WRITE_PUT ||
+        kind > HARPER_WRITE_UPSERT)
+        return harper__error_set(err, HARPER_EINVAL, "a transaction, a table, a kind of write "
+                                                     "and a record are required");
+    rc = touch(txn, t, &tt, err);
+    if (rc != HARPER_OK)
+        return rc;
+    rec = cJSON_ParseWithLength(json, len);
+    if (rec == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "Invalid JSON.");
+    if (!cJSON_IsObject(rec)) {
+        rc = harper__error_set(err, HARPER_EINVAL, "record must be a JSON object");
+        goto done;
+    }
+    rc = harper__validate_attr_names(t->def, rec, err);
+    if (rc == HARPER_OK)
+        rc = harper__validate_record(t->def, rec,
+                                     kind == HARPER_WRITE_UPDATE || kind == HARPER_WRITE_UPSERT,
+                                     err);
+    if (rc == HARPER_OK)
+        rc = resolve_key(txn, t, t->def, kind, key, key_len, rec, &key_item, err);
+    if (rc != HARPER_OK)
+        goto done;
+    /* A failed write must leave the transaction as it was before it. */
+    rocksdb_transaction_set_savepoint(txn->rtxn);
+    {
+        struct touched saved = *tt;
+
+        rc = write_record(txn, t, tt, kind, rec, key_item, key_out, key_out_len, err);
+        if (rc != HARPER_OK) {
+            *tt = saved;
+            rocksdb_transaction_rollback_to_savepoint(txn->rtxn, &rerr);
+            free(rerr);
+        } else {
+            tt->wrote = 1;
+        }
+    }
+done:
+    cJSON_Delete(rec);
+    return rc;
+}
+
+int harper_txn_delete(harper_txn *txn, harper_table *t, const char *key, size_t key_len,
+                      harper_error *err)
+{
+    struct touched *tt;
+    cJSON *k = NULL;
+    cJSON *old = NULL;
+    size_t old_len;
+    char msg[128];
+    char *rerr = NULL;
+    int rc;
+
+    if (txn == NULL || t == NULL || key == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a transaction, a table and a key are "
+                                                     "required");
+    rc = touch(txn, t, &tt, err);
+    if (rc != HARPER_OK)
+        return rc;
+    k = cJSON_ParseWithLength(key, key_len);
+    if (k == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "the primary key is not valid JSON");
+    harper__buf_reset(&txn->key);
+    harper__key_table_prefix(&txn->key, t->id);
+    if (harper__key_encode_pk(&txn->key, k, msg, sizeof msg) != HARPER_OK) {
+        rc = harper__error_set(err, HARPER_EINVAL, "%s", msg);
+        goto done;
+    }
+    rocksdb_transaction_set_savepoint(txn->rtxn);
+    rc = read_for_update(txn, &old, &old_len, err);
+    if (rc == HARPER_OK && old == NULL)
+        rc = harper__error_set(err, HARPER_ENOTFOUND, "Record does not exist");
+    if (rc == HARPER_OK)
+        rc = harper__index_update(txn->db, txn->rtxn, t->def, old, NULL, txn->key.data + 4,
+                                  txn->key.len - 4, err);
+    if (rc == HARPER_OK) {
+        rocksdb_transaction_delete_cf(txn->rtxn, txn->db->cf[HARPER__CF_RECORDS], txn->key.data,
+                                      txn->key.len, &rerr);
+        rc = harper__rocks_check(txn->db->root, rerr, "delete record", err);
+    }
+    if (rc == HARPER_OK && t->def->audit)
+        rc = audit(txn, t, tt, -1, k, NULL, err);
+    if (rc == HARPER_OK) {
+        tt->records -= 1;
+        tt->bytes -= (int64_t)(txn->key.len + old_len);
+        tt->wrote = 1;
+    } else if (rc != HARPER_ENOTFOUND || old != NULL) {
+        rocksdb_transaction_rollback_to_savepoint(txn->rtxn, &rerr);
+        free(rerr);
+    }
+done:
+    cJSON_Delete(old);
+    cJSON_Delete(k);
+    return rc;
+}
+
+/* ---- single writes ---- */
+
+/* Runs one write in its own transaction, retrying when a deadlock broke it. */
+static int single_write(harper_table *t, int kind, const char *json, size_t len,
+                        const char *key, size_t key_len, char **key_out, size_t *key_out_len,
+                        harper_error *err)
+{
+    int rc = HARPER_EBUSY;
+
+    if (t == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a table is required");
+    for (int attempt = 0; attempt < 3 && rc == HARPER_EBUSY; attempt++) {
+        harper_txn *txn;
+
+        rc = harper_txn_begin(t->db->root, t->db->name, &txn, err);
+        if (rc != HARPER_OK)
+            return rc;
+        if (json != NULL)
+            rc = harper_txn_write(txn, t, kind, NULL, 0, json, len, key_out, key_out_len, err);
+        else
+            rc = harper_txn_delete(txn, t, key, key_len, err);
+        if (rc == HARPER_OK) {
+            rc = harper_txn_commit(txn, err);
+        } else {
+            harper_txn_abort(txn);
+        }
+        if (rc == HARPER_EBUSY && key_out != NULL) {
+            harper_free(*key_out);
+            *key_out = NULL;
+        }
+    }
+    return rc;
+}
+
+int harper_table_put(harper_table *t, const char *json, size_t len, harper_error *err)
+{
+    if (json == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a record is required");
+    return single_write(t, HARPER_WRITE_PUT, json, len, NULL, 0, NULL, NULL, err);
+}
+
+int harper_table_insert(harper_table *t, const char *json, size_t len, char **key_out,
+                        size_t *key_out_len, harper_error *err)
+{
+    if (json == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a record is required");
+    return single_write(t, HARPER_WRITE_INSERT, json, len, NULL, 0, key_out, key_out_len, err);
+}
+
+int harper_table_patch(harper_table *t, const char *json, size_t len, harper_error *err)
+{
+    if (json == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a record is required");
+    return single_write(t, HARPER_WRITE_UPSERT, json, len, NULL, 0, NULL, NULL, err);
+}
+
+int harper_table_delete(harper_table *t, const char *key, size_t key_len, harper_error *err)
+{
+    if (key == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a key is required");
+    return single_write(t, 0, NULL, 0, key, key_len, NULL, NULL, err);
+}
