@@ -58,11 +58,15 @@ typedef struct harper__table_def {
 } harper__table_def;
 
 /* Builds a definition from the public API's definition JSON (see harper.h). Harper's messages
- * on error ("'primary_key' is required", ...). Caller frees with harper__def_free. */
+ * on error ("'primary_key' is required", ...). Without "primary_key"/"hash_attribute" the one
+ * attribute marked "is_primary_key" names the key, as in Harper's createTable. A key missing
+ * from "attributes" is put first. Attribute ids are 1, 2, ... in order. "expiration": 0 means
+ * none, as in Harper. Caller frees with harper__def_free. */
 int harper__def_from_api_json(const char *db, const char *table, uint32_t id, const char *json,
                               size_t len, harper__table_def **out, harper_error *err);
 
-/* The stored form (all fields) and back. */
+/* The stored form (all fields) and back. HARPER_ENOMEM; reading gives HARPER_ECORRUPT for
+ * anything but a whole, consistent definition. */
 int harper__def_to_stored_json(const harper__table_def *def, harper__buf *out);
 int harper__def_from_stored_json(const char *db, const char *json, size_t len,
                                  harper__table_def **out);
@@ -70,7 +74,9 @@ int harper__def_from_stored_json(const char *db, const char *json, size_t len,
 /* A deep copy, for making a changed definition. NULL on allocation failure. */
 harper__table_def *harper__def_clone(const harper__table_def *def);
 
-/* Appends an attribute to a (not yet published) definition; returns it or NULL on ENOMEM. */
+/* Appends an attribute to a (not yet published) definition: the next id, untyped, nullable, not
+ * indexed, and created_time/updated_time when named __createdtime__/__updatedtime__. Returns
+ * it (valid until the next add or remove) or NULL on ENOMEM. */
 harper__attr *harper__def_add_attr(harper__table_def *def, const char *name);
 
 /* Removes attribute `i` from a (not yet published) definition. */
@@ -82,12 +88,14 @@ void harper__def_free(harper__table_def *def);
 const harper__attr *harper__def_find(const harper__table_def *def, const char *name, size_t n);
 const harper__attr *harper__def_pk(const harper__table_def *def);
 
-/* Harper's type name ("Long", "String", ...) or NULL for untyped. */
+/* Harper's type name ("Long", "String", ...; "array" for HARPER__T_ARRAY, as Harper's
+ * describe_table prints it) or NULL for untyped. */
 const char *harper__type_name(int type);
-/* enum harper__type for a name, or -1. */
+/* enum harper__type for a name ("Array" and "array" both give HARPER__T_ARRAY), or -1. */
 int harper__type_from_name(const char *name);
 
-/* Appends the "attributes" array of describe_table. */
+/* Appends the "attributes" array of describe_table, compact JSON. Allocation failure sets
+ * out->failed, as a failed append does. */
 void harper__def_describe_attrs(const harper__table_def *def, harper__buf *out);
 
 #endif
