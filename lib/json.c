@@ -35,38 +35,67 @@ void harper__json_string(harper__buf *out, const char *s, size_t n)
     harper__buf_byte(out, '"');
 }
 
-void harper__json_number(harper__buf *out, double d)
+void harper__json_number(harper__buf *b, double d)
 {
-    char text[40];
-    char *e;
+    char sci[40];
+    char digits[24];
+    const char *p;
+    int k = 0;
+    int n;
+    int prec;
+    int i;
 
     if (!isfinite(d)) {
-        harper__buf_str(out, "null");
+        harper__buf_str(b, "null");
         return;
     }
     if (d == 0) {
-        harper__buf_byte(out, '0');
+        harper__buf_str(b, "0");    /* -0 too */
         return;
     }
-    if (d == floor(d) && fabs(d) < 1e21) {
-        harper__buf_printf(out, "%.0f", d);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(text, sizeof text, "%.*g", prec, d);
-        if (strtod(text, NULL) == d)
+    /* printf rounds correctly, so the first precision that round-trips is the shortest. The
+     * decimal point is whatever the locale says; it is skipped below, never parsed. */
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
+        if (strtod(sci, NULL) == d)
             break;
     }
-    /* C writes 1e+21 and 1.5e-07; JavaScript writes 1e+21 and 1.5e-7. */
-    e = strchr(text, 'e');
-    if (e != NULL) {
-        char *digits = e + 2;
-
-        while (*digits == '0' && digits[1] != '\0')
-            memmove(digits, digits + 1, strlen(digits));
+    p = sci;
+    if (*p == '-') {
+        harper__buf_byte(b, '-');
+        p++;
     }
-    harper__buf_str(out, text);
+    for (; *p != 'e' && *p != '\0'; p++) {
+        if (*p >= '0' && *p <= '9' && k < (int)sizeof digits - 1)
+            digits[k++] = *p;
+    }
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
+    digits[k] = '\0';
+    n = (*p == 'e' ? atoi(p + 1) : 0) + 1;     /* d = 0.digits * 10^n */
+    if (k <= n && n <= 21) {
+        harper__buf_append(b, digits, (size_t)k);
+        for (i = k; i < n; i++)
+            harper__buf_byte(b, '0');
+    } else if (0 < n && n <= 21) {
+        harper__buf_append(b, digits, (size_t)n);
+        harper__buf_byte(b, '.');
+        harper__buf_str(b, digits + n);
+    } else if (-6 < n && n <= 0) {
+        harper__buf_str(b, "0.");
+        for (i = n; i < 0; i++)
+            harper__buf_byte(b, '0');
+        harper__buf_str(b, digits);
+    } else {
+        harper__buf_byte(b, (uint8_t)digits[0]);
+        if (k > 1) {
+            harper__buf_byte(b, '.');
+            harper__buf_str(b, digits + 1);
+        }
+        harper__buf_printf(b, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
+    }
 }
+
 
 static int value_at(harper__buf *out, const cJSON *v, int depth)
 {

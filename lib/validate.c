@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 
 /* ECMAScript's Date range: 100,000,000 days either side of 1970, in ms. */
 #define MAX_DATE_MS 8.64e15
@@ -55,132 +56,6 @@ static int finish(struct problems *p, int rc, harper_error *err)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * JSON.stringify, for the <json> of the messages
- */
-
-static void js_string(harper__buf *b, const char *s)
-{
-    harper__buf_byte(b, '"');
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        switch (c) {
-        case '"': harper__buf_str(b, "\\\""); break;
-        case '\\': harper__buf_str(b, "\\\\"); break;
-        case '\b': harper__buf_str(b, "\\b"); break;
-        case '\f': harper__buf_str(b, "\\f"); break;
-        case '\n': harper__buf_str(b, "\\n"); break;
-        case '\r': harper__buf_str(b, "\\r"); break;
-        case '\t': harper__buf_str(b, "\\t"); break;
-        default:
-            if (c < 0x20)
-                harper__buf_printf(b, "\\u%04x", c);
-            else
-                harper__buf_byte(b, c);
-        }
-    }
-    harper__buf_byte(b, '"');
-}
-
-/* A number as JavaScript prints it (Number::toString): the shortest digits that read back as
- * the same double, plain up to 21 integer digits and down to 1e-6, exponent form outside. */
-static void js_number(harper__buf *b, double d)
-{
-    char sci[40];
-    char digits[24];
-    const char *p;
-    int k = 0;
-    int n;
-    int prec;
-    int i;
-
-    if (!isfinite(d)) {
-        harper__buf_str(b, "null");
-        return;
-    }
-    if (d == 0) {
-        harper__buf_str(b, "0");    /* -0 too */
-        return;
-    }
-    /* printf rounds correctly, so the first precision that round-trips is the shortest. The
-     * decimal point is whatever the locale says; it is skipped below, never parsed. */
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
-        if (strtod(sci, NULL) == d)
-            break;
-    }
-    p = sci;
-    if (*p == '-') {
-        harper__buf_byte(b, '-');
-        p++;
-    }
-    for (; *p != 'e' && *p != '\0'; p++) {
-        if (*p >= '0' && *p <= '9' && k < (int)sizeof digits - 1)
-            digits[k++] = *p;
-    }
-    while (k > 1 && digits[k - 1] == '0')
-        k--;
-    digits[k] = '\0';
-    n = (*p == 'e' ? atoi(p + 1) : 0) + 1;     /* d = 0.digits * 10^n */
-    if (k <= n && n <= 21) {
-        harper__buf_append(b, digits, (size_t)k);
-        for (i = k; i < n; i++)
-            harper__buf_byte(b, '0');
-    } else if (0 < n && n <= 21) {
-        harper__buf_append(b, digits, (size_t)n);
-        harper__buf_byte(b, '.');
-        harper__buf_str(b, digits + n);
-    } else if (-6 < n && n <= 0) {
-        harper__buf_str(b, "0.");
-        for (i = n; i < 0; i++)
-            harper__buf_byte(b, '0');
-        harper__buf_str(b, digits);
-    } else {
-        harper__buf_byte(b, (uint8_t)digits[0]);
-        if (k > 1) {
-            harper__buf_byte(b, '.');
-            harper__buf_str(b, digits + 1);
-        }
-        harper__buf_printf(b, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
-    }
-}
-
-/* Object keys are printed in the record's order. (JavaScript would put integer-like keys
- * first; records with such keys in an invalid value are not worth the sort.) */
-static void js_stringify(harper__buf *b, const cJSON *v)
-{
-    const cJSON *c;
-
-    if (cJSON_IsTrue(v)) {
-        harper__buf_str(b, "true");
-    } else if (cJSON_IsFalse(v)) {
-        harper__buf_str(b, "false");
-    } else if (cJSON_IsNumber(v)) {
-        js_number(b, v->valuedouble);
-    } else if (cJSON_IsString(v)) {
-        js_string(b, v->valuestring);
-    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
-        bool is_obj = cJSON_IsObject(v);
-
-        harper__buf_byte(b, is_obj ? '{' : '[');
-        for (c = v->child; c != NULL; c = c->next) {
-            if (c != v->child)
-                harper__buf_byte(b, ',');
-            if (is_obj) {
-                js_string(b, c->string ? c->string : "");
-                harper__buf_byte(b, ':');
-            }
-            js_stringify(b, c);
-        }
-        harper__buf_byte(b, is_obj ? '}' : ']');
-    } else if (cJSON_IsRaw(v)) {
-        harper__buf_str(b, v->valuestring);
-    } else {
-        harper__buf_str(b, "null");
-    }
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Records
  */
 
@@ -190,7 +65,7 @@ static void type_problem(struct problems *p, const cJSON *v, const char *name, b
 {
     next_problem(p);
     harper__buf_str(&p->text, "Value ");
-    js_stringify(&p->text, v);
+    harper__json_value(&p->text, v);
     harper__buf_str(&p->text, " in property ");
     harper__buf_str(&p->text, name);
     if (is_elem)
@@ -387,22 +262,20 @@ int harper__validate_record(const harper__table_def *def, cJSON *rec, int is_pat
         return harper__error_set(err, HARPER_EINVAL, "table definition and record are required");
     if (!cJSON_IsObject(rec))
         return harper__error_set(err, HARPER_EINVAL, "record must be a JSON object");
-    /* Types first, then presence: Harper's own example (schema.md 5) lists the error of `age`
-     * before the one of `name` although `name` is declared first. */
+    /* One attribute at a time, in declaration order, its type before its presence: the order
+     * of Harper 4.7's validate() (docs/decisions.md). */
     for (i = 0; i < def->n_attrs && rc == HARPER_OK; i++) {
         const harper__attr *a = &def->attrs[i];
         cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, a->name);
 
-        if (is_checked(a) && v != NULL && !cJSON_IsNull(v))
+        if (!is_checked(a))
+            continue;
+        if (v != NULL && !cJSON_IsNull(v)) {
             rc = check_value(&p, rec, v, a->type, a->elem_type, a->name, false);
-    }
-    for (i = 0; i < def->n_attrs && rc == HARPER_OK; i++) {
-        const harper__attr *a = &def->attrs[i];
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, a->name);
-
+            continue;
+        }
         /* A patch leaves absent properties as stored; a null in it is still a null. */
-        if (!is_checked(a) || a->nullable || (v == NULL && is_patch) ||
-            (v != NULL && !cJSON_IsNull(v)))
+        if (a->nullable || (v == NULL && is_patch))
             continue;
         next_problem(&p);
         harper__buf_printf(&p.text, "Property %s is required (and not does not allow null values)",

@@ -109,10 +109,11 @@ TEST(validate_spec_example)
 {
     harper__table_def *def = make_def(dog_def);
 
-    /* schema.md section 5, word for word. */
+    /* schema.md section 5's messages, in the order Harper 4.7 gives them: attribute by
+     * attribute as declared (name before age), not the order of the spec's example. */
     check_fails(def, "{\"name\": null, \"age\": \"five\"}", 0,
-                "Value \"five\" in property age must be an integer (from -2147483648 to "
-                "2147483647). Property name is required (and not does not allow null values)");
+                "Property name is required (and not does not allow null values). Value \"five\" "
+                "in property age must be an integer (from -2147483648 to 2147483647)");
     /* Absent is the same as null for a non-patch write. */
     check_fails(def, "{\"age\": 5}", 0,
                 "Property name is required (and not does not allow null values)");
@@ -330,8 +331,8 @@ TEST(validate_sealed)
     check_passes(def, "{\"id\": 1, \"name\": \"Rex\", \"age\": null}", 0, NULL);
     /* Attribute problems first, then undeclared properties in the record's order. */
     check_fails(def, "{\"zeta\": 1, \"age\": \"x\", \"alpha\": 2}", 0,
-                "Value \"x\" in property age must be an integer (from -2147483648 to 2147483647). "
                 "Property name is required (and not does not allow null values). "
+                "Value \"x\" in property age must be an integer (from -2147483648 to 2147483647). "
                 "Property zeta is not allowed. Property alpha is not allowed");
     check_fails(def, "{\"extra\": null}", 1, "Property extra is not allowed");
     harper__def_free(def);
