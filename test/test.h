@@ -1,7 +1,8 @@
-/* test.h: what a test file needs. A test is `TEST(name) { ... }` in test/test_<module>.c,
- * listed as TEST_ENTRY(name) in test/test_list.h. runner.c runs each in its own process with a
- * fresh temporary folder (test_dir()), so a crash fails that test only. A failed check prints
- * both sides and ends the test. A test calls test_skip("why") when it cannot run here. */
+/* test.h: what a test file needs. A test is `TEST(name) { ... }` at the start of a line in
+ * test/test_<module>.c; the Makefile lists each as TEST_ENTRY(name) in the generated
+ * build/gen/test_list.h. runner.c runs each in its own process with a fresh temporary folder
+ * (test_dir()), so a crash fails that test only. A failed check prints both sides and ends
+ * the test. A test calls test_skip("why") when it cannot run here. */
 #ifndef HARPER_TEST_H
 #define HARPER_TEST_H
 
