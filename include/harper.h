@@ -130,7 +130,7 @@ HARPER_API int harper_open(const char *root, const harper_options *opts, harper 
                            harper_error *err);
 
 /* Closes every database and frees `h`. HARPER_EBUSY (and nothing is closed) while a table
- * handle, transaction or cursor of it is still open. NULL: HARPER_OK. Thread-safety: no. */
+ * handle, transaction, query or cursor of it is still open. NULL: HARPER_OK. Thread-safety: no. */
 HARPER_API int harper_close(harper *h);
 
 /* ---------------------------------------------------------------------------------------------

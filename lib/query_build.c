@@ -88,6 +88,8 @@ int harper_query_new(harper_table *t, harper_query **out, harper_error *err)
     q->def = def;
     q->table = t;
     harper__table_ref(t);
+    /* A query is a handle too: harper_close must not free the table under it. */
+    atomic_fetch_add(&t->db->root->open_handles, 1);
     *out = q;
     return HARPER_OK;
 }
@@ -104,6 +106,7 @@ void harper_query_free(harper_query *q)
         free(q->select[i]);
     free(q->select);
     harper__table_def_put(q->def);
+    atomic_fetch_sub(&q->table->db->root->open_handles, 1);
     harper__table_unref(q->table);
     free(q);
 }
