@@ -8,7 +8,7 @@
 #include "error.h"
 #include "keycodec.h"
 #include "record.h"
-#include "store.h"
+#include "table.h"
 
 struct check {
     harper_table *t;
@@ -48,54 +48,26 @@ static int need_entry(const char *enc, size_t len, void *arg)
     return HARPER_OK;
 }
 
-static int check_records(struct check *c, harper_error *err)
+static int check_record(const char *k, size_t klen, const harper__rec_view *view, cJSON *rec,
+                        void *arg)
 {
-    uint8_t prefix[4];
-    rocksdb_iterator_t *it;
-    char *rerr = NULL;
+    struct check *c = arg;
     int rc = HARPER_OK;
 
-    harper__put_u32be(prefix, c->t->id);
-    it = rocksdb_transactiondb_create_iterator_cf(c->t->db->rdb, c->ro,
-                                                  c->t->db->cf[HARPER__CF_RECORDS]);
-    for (rocksdb_iter_seek(it, (const char *)prefix, 4); rc == HARPER_OK && rocksdb_iter_valid(it);
-         rocksdb_iter_next(it)) {
-        size_t klen;
-        size_t vlen;
-        const char *k = rocksdb_iter_key(it, &klen);
-        const char *v = rocksdb_iter_value(it, &vlen);
-        harper__rec_view view;
-        cJSON *rec;
+    (void)view;
+    c->pk = k + 4;
+    c->pk_len = klen - 4;
+    for (size_t i = 0; i < c->def->n_attrs && rc == HARPER_OK; i++) {
+        const harper__attr *a = &c->def->attrs[i];
+        const cJSON *val = cJSON_GetObjectItemCaseSensitive(rec, a->name);
 
-        if (klen < 4 || memcmp(k, prefix, 4) != 0)
-            break;
-        if (harper__rec_parse(v, vlen, &view) != HARPER_OK ||
-            (rec = cJSON_ParseWithLength(view.json, view.json_len)) == NULL) {
-            rc = harper__error_set(err, HARPER_ECORRUPT, "a record of '%s' is not readable",
-                                   c->def->name);
-            break;
-        }
-        c->pk = k + 4;
-        c->pk_len = klen - 4;
-        for (size_t i = 0; i < c->def->n_attrs && rc == HARPER_OK; i++) {
-            const harper__attr *a = &c->def->attrs[i];
-            const cJSON *val = cJSON_GetObjectItemCaseSensitive(rec, a->name);
-
-            if (!a->indexed || a->is_primary_key || val == NULL)
-                continue;
-            c->key.len = 0;
-            harper__key_index_prefix(&c->key, c->t->id, a->id);
-            c->prefix_len = c->key.len;
-            rc = harper__index_values(val, need_entry, c);
-        }
-        cJSON_Delete(rec);
+        if (!a->indexed || a->is_primary_key || val == NULL)
+            continue;
+        c->key.len = 0;
+        harper__key_index_prefix(&c->key, c->t->id, a->id);
+        c->prefix_len = c->key.len;
+        rc = harper__index_values(val, need_entry, c);
     }
-    rocksdb_iter_get_error(it, &rerr);
-    if (rc == HARPER_OK)
-        rc = harper__rocks_check(c->t->db->root, rerr, "check", err);
-    else
-        free(rerr);
-    rocksdb_iter_destroy(it);
     return rc;
 }
 
@@ -154,7 +126,7 @@ int harper_table_check(harper_table *t, harper_error *err)
     snap = rocksdb_transactiondb_create_snapshot(t->db->rdb);
     c.ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(c.ro, snap);
-    rc = check_records(&c, err);
+    rc = harper__scan_records(t, c.ro, check_record, &c, err);
     if (rc == HARPER_OK)
         rc = check_index(&c, &entries, err);
     if (rc == HARPER_OK && c.missing > 0)

@@ -442,3 +442,44 @@ int harper_table_drop(harper *h, const char *db_name, const char *table, harper_
     harper__table_unref(t);     /* the database list's */
     return rc;
 }
+
+int harper__scan_records(harper_table *t, rocksdb_readoptions_t *ro, harper__record_fn fn,
+                         void *arg, harper_error *err)
+{
+    harper__db *db = t->db;
+    uint8_t prefix[4];
+    rocksdb_iterator_t *it;
+    char *rerr = NULL;
+    int rc = HARPER_OK;
+
+    harper__put_u32be(prefix, t->id);
+    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, ro != NULL ? ro : db->root->read_opts,
+                                                  db->cf[HARPER__CF_RECORDS]);
+    for (rocksdb_iter_seek(it, (const char *)prefix, 4); rc == HARPER_OK && rocksdb_iter_valid(it);
+         rocksdb_iter_next(it)) {
+        size_t klen;
+        size_t vlen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        const char *v = rocksdb_iter_value(it, &vlen);
+        harper__rec_view rec;
+        cJSON *json;
+
+        if (klen < 4 || memcmp(k, prefix, 4) != 0)
+            break;
+        if (harper__rec_parse(v, vlen, &rec) != HARPER_OK ||
+            (json = cJSON_ParseWithLength(rec.json, rec.json_len)) == NULL) {
+            rc = harper__error_set(err, HARPER_ECORRUPT, "a record of table '%s' is corrupt",
+                                   t->def->name);
+            break;
+        }
+        rc = fn(k, klen, &rec, json, arg);
+        cJSON_Delete(json);
+    }
+    rocksdb_iter_get_error(it, &rerr);
+    if (rc == HARPER_OK)
+        rc = harper__rocks_check(db->root, rerr, "scan table", err);
+    else
+        free(rerr);
+    rocksdb_iter_destroy(it);
+    return rc;
+}

@@ -40,58 +40,44 @@ static int backfill_entry(const char *enc, size_t len, void *arg)
     return HARPER_OK;
 }
 
-/* Visits every record of table `t`: fn(record key, its view, parsed JSON, arg). `fn` may add to
- * `batch`, which is written every SCAN_BATCH keys. The caller holds t->ddl exclusively. */
-static int scan_records(harper_table *t, rocksdb_writebatch_t *batch,
-                        int (*fn)(const char *k, size_t klen, const harper__rec_view *rec,
-                                  cJSON *json, void *arg),
+/* A walk over every record that rewrites some of them: `fn` adds to `batch`, which is written
+ * every SCAN_BATCH keys and at the end. The caller holds t->ddl exclusively. */
+struct rewrite {
+    rocksdb_writebatch_t *batch;
+    harper__record_fn fn;
+    void *arg;
+    harper_table *t;
+    harper_error *err;
+};
+
+static int rewrite_record(const char *k, size_t klen, const harper__rec_view *rec, cJSON *json,
+                          void *arg)
+{
+    struct rewrite *rw = arg;
+    char *rerr = NULL;
+    int rc = rw->fn(k, klen, rec, json, rw->arg);
+
+    if (rc == HARPER_OK && rocksdb_writebatch_count(rw->batch) >= SCAN_BATCH) {
+        rocksdb_transactiondb_write(rw->t->db->rdb, rw->t->db->root->write_opts, rw->batch,
+                                    &rerr);
+        rc = harper__rocks_check(rw->t->db->root, rerr, "rewrite table", rw->err);
+        rocksdb_writebatch_clear(rw->batch);
+    }
+    return rc;
+}
+
+static int scan_records(harper_table *t, rocksdb_writebatch_t *batch, harper__record_fn fn,
                         void *arg, harper_error *err)
 {
-    harper__db *db = t->db;
-    uint8_t prefix[4];
-    rocksdb_iterator_t *it;
+    struct rewrite rw = {batch, fn, arg, t, err};
     char *rerr = NULL;
-    int rc = HARPER_OK;
+    int rc = harper__scan_records(t, NULL, rewrite_record, &rw, err);
 
-    harper__put_u32be(prefix, t->id);
-    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, db->root->read_opts,
-                                                  db->cf[HARPER__CF_RECORDS]);
-    for (rocksdb_iter_seek(it, (const char *)prefix, 4); rc == HARPER_OK && rocksdb_iter_valid(it);
-         rocksdb_iter_next(it)) {
-        size_t klen;
-        size_t vlen;
-        const char *k = rocksdb_iter_key(it, &klen);
-        const char *v = rocksdb_iter_value(it, &vlen);
-        harper__rec_view rec;
-        cJSON *json;
-
-        if (klen < 4 || memcmp(k, prefix, 4) != 0)
-            break;
-        if (harper__rec_parse(v, vlen, &rec) != HARPER_OK ||
-            (json = cJSON_ParseWithLength(rec.json, rec.json_len)) == NULL) {
-            rc = harper__error_set(err, HARPER_ECORRUPT, "a record of table '%s' is corrupt",
-                                   t->def->name);
-            break;
-        }
-        rc = fn(k, klen, &rec, json, arg);
-        cJSON_Delete(json);
-        if (rc == HARPER_OK && rocksdb_writebatch_count(batch) >= SCAN_BATCH) {
-            rocksdb_transactiondb_write(db->rdb, db->root->write_opts, batch, &rerr);
-            rc = harper__rocks_check(db->root, rerr, "rewrite table", err);
-            rocksdb_writebatch_clear(batch);
-        }
-    }
-    rocksdb_iter_get_error(it, &rerr);
-    if (rc == HARPER_OK)
-        rc = harper__rocks_check(db->root, rerr, "scan table", err);
-    else
-        free(rerr);
     if (rc == HARPER_OK && rocksdb_writebatch_count(batch) > 0) {
-        rocksdb_transactiondb_write(db->rdb, db->root->write_opts, batch, &rerr);
-        rc = harper__rocks_check(db->root, rerr, "rewrite table", err);
+        rocksdb_transactiondb_write(t->db->rdb, t->db->root->write_opts, batch, &rerr);
+        rc = harper__rocks_check(t->db->root, rerr, "rewrite table", err);
     }
     rocksdb_writebatch_clear(batch);
-    rocksdb_iter_destroy(it);
     return rc;
 }
 
