@@ -392,8 +392,8 @@ typedef struct harper_audit_cursor harper_audit_cursor;
 
 /* Entries with from_ms <= time < to_ms (0 / 0: everything). Each entry is the JSON object
  * {"txn_time": <ms>, "operation": "put"|"insert"|"update"|"upsert"|"delete", "user": <name
- * or null>, "id": <key>, "record": <the record written, the patch for update/upsert, absent for
- * delete>}. Thread-safety: safe; the cursor is per handle. */
+ * or null>, "id": <key>, "record": <the whole record as written, after the merge for
+ * update/upsert; absent for delete>}. Thread-safety: safe; the cursor is per handle. */
 HARPER_API int harper_audit_open(harper_table *t, double from_ms, double to_ms,
                                  harper_audit_cursor **out, harper_error *err);
 

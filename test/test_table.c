@@ -513,3 +513,44 @@ TEST(table_concurrent_writers_keep_indexes_exact)
     harper_table_close(t);
     CHECK_OK(harper_close(h), NULL);
 }
+
+struct log_seen {
+    int lines;
+    int saw_open;
+    int too_verbose;
+};
+
+static void count_log(int level, const char *module, const char *message, void *user)
+{
+    struct log_seen *seen = user;
+
+    seen->lines++;
+    seen->too_verbose += level > HARPER_LOG_INFO;
+    if (level == HARPER_LOG_INFO && strcmp(module, "store") == 0 &&
+        strncmp(message, "opened root ", 12) == 0)
+        seen->saw_open = 1;
+}
+
+TEST(table_logs_through_the_callback_only)
+{
+    harper_options *opts;
+    harper *h;
+    harper_error err;
+    struct log_seen seen = {0, 0, 0};
+
+    CHECK_OK(harper_options_new(&opts), NULL);
+    CHECK_EQ_INT(harper_options_set_log(opts, count_log, &seen, 9), HARPER_EINVAL);
+    CHECK_OK(harper_options_set_log(opts, count_log, &seen, HARPER_LOG_INFO), NULL);
+    CHECK_EQ_INT(harper_options_set_cache_size(opts, 1000), HARPER_EINVAL);
+    CHECK_OK(harper_open(test_dir(), opts, &h, &err), &err);
+    harper_options_free(opts);
+    CHECK(seen.saw_open);
+    /* Table creation is an INFO line; nothing arrives above the level asked for. */
+    seen.lines = 0;
+    CHECK_OK(harper_table_create(h, "data", "dog", "{\"primary_key\":\"id\"}", 20, &err), &err);
+    CHECK(seen.lines >= 1);
+    CHECK_EQ_INT(seen.too_verbose, 0);
+    CHECK_OK(harper_close(h), NULL);
+    CHECK_EQ_STR(harper_strerror(HARPER_ENOTABLE), "table does not exist");
+    CHECK_EQ_STR(harper_strerror(12345), "unknown error");
+}
