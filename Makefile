@@ -45,9 +45,10 @@ pc_cflags = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev
 pc_libs = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(2))
 
 PKG_CFLAGS := $(call pc_cflags,rocksdb) $(call pc_cflags,libcjson) \
-              $(call pc_cflags,libmicrohttpd)
-LIB_LIBS := $(call pc_libs,rocksdb,-lrocksdb) $(call pc_libs,libcjson,-lcjson) -lpthread -lm
-SERVER_LIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd)
+              $(call pc_cflags,libmicrohttpd) $(call pc_cflags,yaml-0.1)
+LIB_LIBS := $(call pc_libs,rocksdb,-lrocksdb) $(call pc_libs,libcjson,-lcjson) -lpthread -lm \
+            -lmbedcrypto
+SERVER_LIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,yaml-0.1,-lyaml)
 
 ALL_CFLAGS = -std=c11 -Wall -Wextra $(WERROR) -Wshadow -Wmissing-prototypes $(CFLAGS) \
              -fPIC -fvisibility=hidden -D_GNU_SOURCE -pthread $(SAN) \
@@ -58,7 +59,7 @@ LIB_SRCS := $(sort $(wildcard lib/*.c))
 SERVER_SRCS := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
 TEST_SRCS := $(sort $(wildcard test/test_*.c))
 FUZZ_NAMES := $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz_*.c)))
-SCRIPTS := $(sort $(wildcard test/*.sh))
+SCRIPTS := $(sort $(wildcard test/*.sh) $(filter-out test/harper_test.py,$(wildcard test/*.py)))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
@@ -224,10 +225,9 @@ run: deps
 
 bench: deps
 	+$(Q)$(SUBMAKE) all $(BENCHES)
-	$(Q)[ -n "$(BENCHES)$(wildcard bench/*.sh)" ] || echo "bench: no benchmarks in bench/ yet"
 	$(Q)for b in $(BENCHES); do echo "== $$b"; $$b $(BENCH_ARGS) || exit 1; done
-	$(Q)for b in $(wildcard bench/*.sh); do echo "== $$b"; \
-	    HARPER_SRC=$(CURDIR) HARPER_BUILD=$(abspath $(B)) $$b || exit 1; done
+	$(Q)for b in $(wildcard bench/*.sh bench/*.py); do echo "== $$b"; \
+	    HARPER_SRC=$(CURDIR) HARPER_BUILD=$(abspath $(B)) $$b $(BENCH_ARGS) || exit 1; done
 
 # ---- installing ------------------------------------------------------------------------------
 

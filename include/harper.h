@@ -59,7 +59,10 @@ extern "C" {
     X(ETOOBIG, -9, "value too large")                                              \
     X(ENODB, -10, "database does not exist")                                       \
     X(ENOTABLE, -11, "table does not exist")                                       \
-    X(ENOATTR, -12, "attribute does not exist")
+    X(ENOATTR, -12, "attribute does not exist")                                    \
+    X(EAUTH, -13, "authentication failed")                                         \
+    X(EPERM, -14, "not permitted")                                                 \
+    X(ECONFLICT, -15, "conflicts with what exists")
 
 enum {
 #define HARPER_ERRNO_ENUM(name, value, text) HARPER_##name = value,
@@ -406,6 +409,69 @@ HARPER_API void harper_audit_close(harper_audit_cursor *c);
  * Thread-safety: safe. */
 HARPER_API int64_t harper_audit_delete_before(harper_table *t, double before_ms,
                                               harper_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Users and roles, kept as Harper keeps them: records of system.hdb_user (primary key
+ * "username") and system.hdb_role (primary key "id"). Passwords are stored only as salted
+ * PBKDF2-HMAC-SHA256 hashes; Harper's legacy "sha256" and "md5" hashes still verify.
+ * Messages are Harper's (spec/operations-api.md 10.1).
+ */
+
+/* Creates the system database, its user and role tables and the "super_user" role if missing;
+ * if no user exists yet and `username` is not NULL, adds that user as a super user with
+ * `password`. Returns 1 when it created the user, 0 when users existed (or `username` is NULL),
+ * or an error: HARPER_EINVAL for an empty username or a NULL password. The other functions
+ * below need it to have run on the root (HARPER_ENODB before). Thread-safety: safe. */
+HARPER_API int harper_auth_init(harper *h, const char *username, const char *password,
+                                harper_error *err);
+
+/* Adds a user from JSON {"username", "password", "role" (a role's name), "active"}; other keys
+ * are ignored; the user stores the role's id. HARPER_EINVAL with every problem, comma-joined
+ * ("Password can't be blank,Active can't be blank", "Active must be a boolean", "Role is
+ * invalid", and, where Harper would store a useless user, "Username must be a string",
+ * "Password must be a string"), HARPER_ENOTFOUND ("<role> role not found"), HARPER_ECONFLICT
+ * ("User <name> already exists", or "Multiple <role> roles found.  Roles must have unique
+ * 'role' value. Please update and try again."). Thread-safety: safe. */
+HARPER_API int harper_user_add(harper *h, const char *json, size_t len, harper_error *err);
+
+/* Changes a user from JSON {"username", and any of "password", "role", "active"}; a null or
+ * absent one is left as it is. The Harper update reply ({"message":"updated 1 of 1 records",
+ * "txn_time":...,"update_hashes":["<name>"],"skipped_hashes":[]}; no "new_attributes", as for
+ * any table with declared attributes) goes to *reply (harper_free). An unknown username is no
+ * error: "updated 0 of 1 records" with the name in "skipped_hashes". Errors, checked in
+ * Harper's order: HARPER_EINVAL ("username is required", "nothing to update, must supply
+ * active, role or password to update", "password cannot be an empty string", "password must
+ * be a string", "active must be true or false", "If role is specified, it cannot be empty."),
+ * HARPER_ENOTFOUND ("Update failed.  Requested '<role>' role not found."), HARPER_ECONFLICT
+ * (several roles of that name). Thread-safety: safe. */
+HARPER_API int harper_user_alter(harper *h, const char *json, size_t len, char **reply,
+                                 size_t *reply_len, harper_error *err);
+
+/* Removes a user. HARPER_ENOTFOUND ("User <name> does not exist"), HARPER_EINVAL ("Username
+ * can't be blank") for NULL. Thread-safety: safe. */
+HARPER_API int harper_user_drop(harper *h, const char *username, harper_error *err);
+
+/* One user (*json: the stored user with "role" replaced in place by the role record, and
+ * without "password", "hash", "refresh_token" and "hash_function"; a role that no longer
+ * exists leaves no "role") or, with username NULL, a JSON array of all of them in username
+ * order: Harper's list_users. harper_free. HARPER_ENOTFOUND ("User <name> does not exist").
+ * Thread-safety: safe. */
+HARPER_API int harper_user_get(harper *h, const char *username, char **json, size_t *len,
+                               harper_error *err);
+
+/* Checks a username and password. HARPER_OK and, if json is not NULL, the user as
+ * harper_user_get gives it (len is then required); HARPER_EAUTH "Login failed" for an unknown
+ * user, a wrong password or NULLs, "Cannot complete request: User is inactive" for an inactive
+ * one (told before the password is checked, as Harper does). Successful checks are remembered
+ * (as a keyed digest of the name, the stored hash and the password, never the password) until
+ * any user changes, so repeated logins do not pay the slow hash; a stored hash changed by any
+ * means never matches an old entry. Thread-safety: safe. */
+HARPER_API int harper_user_authenticate(harper *h, const char *username, const char *password,
+                                        char **json, size_t *len, harper_error *err);
+
+/* 1 if the user's role has "super_user": true, 0 if not (or its role is gone), or an error:
+ * HARPER_ENOTFOUND ("User <name> does not exist"). Thread-safety: safe. */
+HARPER_API int harper_user_is_super(harper *h, const char *username, harper_error *err);
 
 #ifdef __cplusplus
 }
