@@ -14,7 +14,8 @@ char *harper__buf_reserve(harper__buf *b, size_t n)
         b->failed = 1;
         return NULL;
     }
-    if (b->len + n > b->cap) {
+    /* An empty buffer gets storage even for n == 0, so the result is never NULL + 0. */
+    if (b->len + n > b->cap || b->data == NULL) {
         size_t cap = b->cap ? b->cap : 64;
         char *p;
         while (cap < b->len + n)

@@ -27,7 +27,8 @@ static const char *const type_names[] = {
     [HARPER__T_DATE] = "Date",
     [HARPER__T_BIGINT] = "BigInt",
     [HARPER__T_BYTES] = "Bytes",
-    /* Harper's own name for a list type ("[String]" in GraphQL); describe_table prints it. */
+    /* Harper's metadata name for a list type ("[String]" in GraphQL). describe_table prints
+     * the spelling create_table was given (see array_lowercase). */
     [HARPER__T_ARRAY] = "array",
 };
 
@@ -97,7 +98,7 @@ static harper__table_def *def_new(const char *db, const char *table, uint32_t id
     def->id = id;
     def->next_attr_id = 1;
     def->audit = true;
-    def->expiration_s = -1;
+    def->expiration = -1;
     if (def->db == NULL || def->name == NULL) {
         harper__def_free(def);
         return NULL;
@@ -153,6 +154,9 @@ harper__attr *harper__def_add_attr(harper__table_def *def, const char *name)
     if (a == NULL)
         return NULL;
     a->id = def->next_attr_id++;
+    /* Harper's create_attribute and inserts always set the flag, so describe shows it; a
+     * declaration in create_table (parse_attr) says otherwise when it leaves it out. */
+    a->indexed_declared = true;
     apply_name_rules(a);
     return a;
 }
@@ -272,15 +276,17 @@ static int check_pk_name(const cJSON *v, harper_error *err)
     return HARPER_OK;
 }
 
-/* A type given as a name; `elements` may also be Harper's metadata form {"type": "String"}. */
+/* A type given as a name; `elements` may also be Harper's metadata form {"type": "String"}.
+ * *spelled is the name as given (borrowed from v). */
 static int parse_type(const cJSON *v, const char *what, const char *attr, int *out,
-                      harper_error *err)
+                      const char **spelled, harper_error *err)
 {
     if (cJSON_IsObject(v))
         v = opt_item(v, "type");
     if (!cJSON_IsString(v))
         return harper__error_set(err, HARPER_EINVAL, "the %s of attribute '%s' must be a type name",
                                  what, attr);
+    *spelled = v->valuestring;
     *out = harper__type_from_name(v->valuestring);
     if (*out < 0)
         return harper__error_set(err, HARPER_EINVAL, "Unknown %s '%s' for attribute '%s'", what,
@@ -321,6 +327,7 @@ static int parse_attr(const cJSON *item, size_t idx, harper__table_def *def, boo
     const cJSON *name;
     const cJSON *type;
     const cJSON *elements;
+    const char *spelled = NULL;
     harper__attr *a;
     int rc;
 
@@ -343,7 +350,9 @@ static int parse_attr(const cJSON *item, size_t idx, harper__table_def *def, boo
     elements = opt_item(item, "elements");
     rc = HARPER_OK;
     if (type != NULL)
-        rc = parse_type(type, "type", a->name, &a->type, err);
+        rc = parse_type(type, "type", a->name, &a->type, &spelled, err);
+    if (rc == HARPER_OK && a->type == HARPER__T_ARRAY)
+        a->array_lowercase = strcmp(spelled, "array") == 0;
     if (rc == HARPER_OK && elements != NULL) {
         if (a->type != HARPER__T_ARRAY)
             rc = harper__error_set(err, HARPER_EINVAL,
@@ -351,7 +360,7 @@ static int parse_attr(const cJSON *item, size_t idx, harper__table_def *def, boo
                                    "(attribute '%s')",
                                    a->name);
         else
-            rc = parse_type(elements, "element type", a->name, &a->elem_type, err);
+            rc = parse_type(elements, "element type", a->name, &a->elem_type, &spelled, err);
         /* One level of list only: the index and the validator know nothing of [[T]]. */
         if (rc == HARPER_OK && a->elem_type == HARPER__T_ARRAY)
             rc = harper__error_set(err, HARPER_EINVAL,
@@ -368,6 +377,13 @@ static int parse_attr(const cJSON *item, size_t idx, harper__table_def *def, boo
         rc = opt_bool(item, "created_time", idx, &a->created_time, err);
     if (rc == HARPER_OK)
         rc = opt_bool(item, "updated_time", idx, &a->updated_time, err);
+    /* Harper's describe_table echoes the declaration: the flags that were given, and elements
+     * only in its own {"type": T} form (it reads elements.type). */
+    a->indexed_declared = opt_item(item, "indexed") != NULL;
+    a->nullable_declared = opt_item(item, "nullable") != NULL;
+    a->created_time_declared = opt_item(item, "created_time") != NULL;
+    a->updated_time_declared = opt_item(item, "updated_time") != NULL;
+    a->elements_declared = cJSON_IsObject(elements);
     return rc;
 }
 
@@ -387,10 +403,12 @@ static int set_pk(harper__table_def *def, const char *pk)
         memmove(&def->attrs[1], &def->attrs[0], (def->n_attrs - 1) * sizeof def->attrs[0]);
         def->attrs[0] = moved;
         a = &def->attrs[0];
+        a->indexed_declared = false;    /* Harper's describe shows no "indexed" on such a key */
     } else {
         a = &def->attrs[found - def->attrs];
     }
     a->is_primary_key = true;
+    a->key_indexed = a->indexed;
     a->indexed = false;
     a->created_time = false;
     a->updated_time = false;
@@ -466,11 +484,12 @@ static int parse_options(const cJSON *root, harper__table_def *def, harper_error
     if (exp != NULL) {
         double s = cJSON_IsNumber(exp) ? exp->valuedouble : -1;
 
-        if (!(s >= 0 && s <= MAX_EXPIRATION_S && floor(s) == s))
+        if (!(s >= 0 && s <= MAX_EXPIRATION_S))
             return harper__error_set(err, HARPER_EINVAL,
-                                     "'expiration' must be a whole number of seconds, 0 or more");
-        /* Harper ignores a falsy expiration, so 0 means "never", not "at once". */
-        def->expiration_s = s > 0 ? (int64_t)s : -1;
+                                     "'expiration' must be a number of seconds, 0 or more");
+        /* Kept as given, 0 too: Harper describes it ("0s") but ignores a falsy expiration when
+         * writing, so 0 means "never", not "at once" (txn.c). */
+        def->expiration = s;
     }
     rc = opt_bool(root, "audit", SIZE_MAX, &def->audit, err);
     if (rc == HARPER_OK)
@@ -554,13 +573,24 @@ done:
 /* ---------------------------------------------------------------------------------------------
  * The stored form: every field, so a reopened database sees exactly the definition it wrote.
  *   {"name", "id", "primary_key", "schema_defined", "audit", "sealed", "expiration" (-1: none),
- *    "next_attr_id", "attributes": [{"name", "id", "type"?, "elements"?, "indexed",
- *    "index_ready", "is_primary_key", "nullable", "created_time", "updated_time"}]}
+ *    "next_attr_id", "attributes": [{"name", "id", "type"? (as spelled), "elements"?, "indexed",
+ *    "index_ready", "is_primary_key", "nullable", "created_time", "updated_time",
+ *    "indexed_declared", "key_indexed", "nullable_declared", "elements_declared",
+ *    "created_time_declared", "updated_time_declared"}]}
+ * Definitions stored before the *_declared keys load with what describe printed then.
  */
 
 static bool add_bool(cJSON *obj, const char *key, bool v)
 {
     return cJSON_AddBoolToObject(obj, key, v) != NULL;
+}
+
+/* The type name create_table was given: "Array" or "array" for a list, else the one name. */
+static const char *spelled_type(const harper__attr *a)
+{
+    if (a->type == HARPER__T_ARRAY && !a->array_lowercase)
+        return "Array";
+    return harper__type_name(a->type);
 }
 
 static bool add_stored_attr(cJSON *list, const harper__attr *a)
@@ -575,7 +605,7 @@ static bool add_stored_attr(cJSON *list, const harper__attr *a)
     ok = cJSON_AddStringToObject(obj, "name", a->name) != NULL;
     ok = ok && cJSON_AddNumberToObject(obj, "id", a->id) != NULL;
     if (ok && a->type != HARPER__T_NONE)
-        ok = cJSON_AddStringToObject(obj, "type", harper__type_name(a->type)) != NULL;
+        ok = cJSON_AddStringToObject(obj, "type", spelled_type(a)) != NULL;
     if (ok && a->type == HARPER__T_ARRAY && a->elem_type != HARPER__T_NONE)
         ok = cJSON_AddStringToObject(obj, "elements", harper__type_name(a->elem_type)) != NULL;
     ok = ok && add_bool(obj, "indexed", a->indexed);
@@ -584,6 +614,12 @@ static bool add_stored_attr(cJSON *list, const harper__attr *a)
     ok = ok && add_bool(obj, "nullable", a->nullable);
     ok = ok && add_bool(obj, "created_time", a->created_time);
     ok = ok && add_bool(obj, "updated_time", a->updated_time);
+    ok = ok && add_bool(obj, "indexed_declared", a->indexed_declared);
+    ok = ok && add_bool(obj, "key_indexed", a->key_indexed);
+    ok = ok && add_bool(obj, "nullable_declared", a->nullable_declared);
+    ok = ok && add_bool(obj, "elements_declared", a->elements_declared);
+    ok = ok && add_bool(obj, "created_time_declared", a->created_time_declared);
+    ok = ok && add_bool(obj, "updated_time_declared", a->updated_time_declared);
     return ok;
 }
 
@@ -605,7 +641,7 @@ int harper__def_to_stored_json(const harper__table_def *def, harper__buf *out)
     ok = ok && add_bool(root, "schema_defined", def->schema_defined);
     ok = ok && add_bool(root, "audit", def->audit);
     ok = ok && add_bool(root, "sealed", def->sealed);
-    ok = ok && cJSON_AddNumberToObject(root, "expiration", (double)def->expiration_s) != NULL;
+    ok = ok && cJSON_AddNumberToObject(root, "expiration", def->expiration) != NULL;
     ok = ok && cJSON_AddNumberToObject(root, "next_attr_id", def->next_attr_id) != NULL;
     if (ok)
         list = cJSON_AddArrayToObject(root, "attributes");
@@ -628,15 +664,29 @@ static bool get_bool(const cJSON *obj, const char *key, bool *out)
     return true;
 }
 
-static bool get_int(const cJSON *obj, const char *key, double min, double max, double *out)
+/* A bool that older stored forms lack: `dflt` when absent, false when of another kind. */
+static bool get_opt_bool(const cJSON *obj, const char *key, bool dflt, bool *out)
+{
+    if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL) {
+        *out = dflt;
+        return true;
+    }
+    return get_bool(obj, key, out);
+}
+
+static bool get_number(const cJSON *obj, const char *key, double min, double max, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max) ||
-        floor(v->valuedouble) != v->valuedouble)
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max))
         return false;
     *out = v->valuedouble;
     return true;
+}
+
+static bool get_int(const cJSON *obj, const char *key, double min, double max, double *out)
+{
+    return get_number(obj, key, min, max, out) && floor(*out) == *out;
 }
 
 static const char *get_str(const cJSON *obj, const char *key)
@@ -646,8 +696,9 @@ static const char *get_str(const cJSON *obj, const char *key)
     return cJSON_IsString(v) && v->valuestring[0] != '\0' ? v->valuestring : NULL;
 }
 
-/* The type of a stored attribute: absent means untyped, anything unknown is corruption. */
-static bool get_type(const cJSON *obj, const char *key, int *out)
+/* The type of a stored attribute: absent means untyped, anything unknown is corruption.
+ * *lowercase tells "array" from "Array" (may be NULL). */
+static bool get_type(const cJSON *obj, const char *key, int *out, bool *lowercase)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -657,7 +708,28 @@ static bool get_type(const cJSON *obj, const char *key, int *out)
     if (!cJSON_IsString(v))
         return false;
     *out = harper__type_from_name(v->valuestring);
+    if (lowercase != NULL)
+        *lowercase = strcmp(v->valuestring, "array") == 0;
     return *out > HARPER__T_NONE;
+}
+
+/* The *_declared flags; a definition stored before them gets what describe printed then: an
+ * "indexed" on indexed attributes, "nullable" when false, elements whenever set, and the
+ * assigned_* flags except on the timestamp names. */
+static bool get_declared(const cJSON *obj, const char *name, harper__attr *a)
+{
+    bool created = a->created_time && strcmp(name, "__createdtime__") != 0;
+    bool updated = a->updated_time && strcmp(name, "__updatedtime__") != 0;
+    bool ok;
+
+    ok = get_opt_bool(obj, "indexed_declared", a->indexed, &a->indexed_declared);
+    ok = ok && get_opt_bool(obj, "key_indexed", false, &a->key_indexed);
+    ok = ok && get_opt_bool(obj, "nullable_declared", !a->nullable, &a->nullable_declared);
+    ok = ok && get_opt_bool(obj, "elements_declared", a->elem_type != HARPER__T_NONE,
+                            &a->elements_declared);
+    ok = ok && get_opt_bool(obj, "created_time_declared", created, &a->created_time_declared);
+    ok = ok && get_opt_bool(obj, "updated_time_declared", updated, &a->updated_time_declared);
+    return ok;
 }
 
 /* One stored attribute; HARPER_ECORRUPT unless it is whole and consistent. */
@@ -672,7 +744,8 @@ static int read_stored_attr(const cJSON *obj, harper__table_def *def)
 
     memset(&a, 0, sizeof a);
     ok = cJSON_IsObject(obj) && name != NULL && get_int(obj, "id", 1, UINT32_MAX - 1.0, &id);
-    ok = ok && get_type(obj, "type", &a.type) && get_type(obj, "elements", &a.elem_type);
+    ok = ok && get_type(obj, "type", &a.type, &a.array_lowercase) &&
+         get_type(obj, "elements", &a.elem_type, NULL);
     ok = ok && (a.type == HARPER__T_ARRAY ? a.elem_type != HARPER__T_ARRAY
                                           : a.elem_type == HARPER__T_NONE);
     ok = ok && get_bool(obj, "indexed", &a.indexed) && get_bool(obj, "index_ready", &a.index_ready);
@@ -680,6 +753,7 @@ static int read_stored_attr(const cJSON *obj, harper__table_def *def)
     ok = ok && get_bool(obj, "nullable", &a.nullable);
     ok = ok && get_bool(obj, "created_time", &a.created_time);
     ok = ok && get_bool(obj, "updated_time", &a.updated_time);
+    ok = ok && get_declared(obj, name, &a);
     ok = ok && (uint32_t)id < def->next_attr_id;
     ok = ok && harper__def_find(def, name, strlen(name)) == NULL;
     for (i = 0; ok && i < def->n_attrs; i++)
@@ -723,7 +797,8 @@ int harper__def_from_stored_json(const char *db, const char *json, size_t len,
     if (name == NULL || pk_name == NULL || !cJSON_IsArray(list) ||
         !get_int(root, "id", 0, UINT32_MAX, &id) ||
         !get_int(root, "next_attr_id", 1, UINT32_MAX, &next_id) ||
-        !get_int(root, "expiration", -1, MAX_EXPIRATION_S, &expiration))
+        !get_number(root, "expiration", -1, MAX_EXPIRATION_S, &expiration) ||
+        (expiration < 0 && expiration != -1))
         goto done;
     def = def_new(db, name, (uint32_t)id);
     if (def == NULL) {
@@ -738,7 +813,7 @@ int harper__def_from_stored_json(const char *db, const char *json, size_t len,
     if (!get_bool(root, "schema_defined", &def->schema_defined) ||
         !get_bool(root, "audit", &def->audit) || !get_bool(root, "sealed", &def->sealed))
         goto done;
-    def->expiration_s = (int64_t)expiration;
+    def->expiration = expiration;
     def->next_attr_id = (uint32_t)next_id;
     cJSON_ArrayForEach(item, list) {
         rc = read_stored_attr(item, def);
@@ -767,7 +842,9 @@ done:
 
 /* ---------------------------------------------------------------------------------------------
  * describe_table's "attributes" (operations-api.md 7.7): keys in Harper's order, absent ones
- * left out, as schemaDescribe.js builds them.
+ * left out, as schemaDescribe.js builds them. Harper copies each flag from the attribute as it
+ * was declared, so a flag shows only when it was given, with the value given: "nullable": true
+ * and "indexed": false appear, and __createdtime__ shows no "indexed" unless declared so.
  */
 
 static bool describe_attr(cJSON *list, const harper__attr *a)
@@ -781,22 +858,20 @@ static bool describe_attr(cJSON *list, const harper__attr *a)
     }
     ok = cJSON_AddStringToObject(obj, "attribute", a->name) != NULL;
     if (ok && a->type != HARPER__T_NONE)
-        ok = cJSON_AddStringToObject(obj, "type", harper__type_name(a->type)) != NULL;
-    if (ok && a->type == HARPER__T_ARRAY && a->elem_type != HARPER__T_NONE)
+        ok = cJSON_AddStringToObject(obj, "type", spelled_type(a)) != NULL;
+    if (ok && a->elements_declared && a->elem_type != HARPER__T_NONE)
         ok = cJSON_AddStringToObject(obj, "elements", harper__type_name(a->elem_type)) != NULL;
-    /* The key is the record's own key rather than an index, but Harper reports it indexed. */
-    if (ok && (a->indexed || a->is_primary_key))
-        ok = add_bool(obj, "indexed", true);
+    /* The key is the record's own key, never a secondary index, so its own flag stays false. */
+    if (ok && a->indexed_declared)
+        ok = add_bool(obj, "indexed", a->is_primary_key ? a->key_indexed : a->indexed);
     if (ok && a->is_primary_key)
         ok = add_bool(obj, "is_primary_key", true);
-    /* Harper fills __createdtime__/__updatedtime__ by name and does not flag them, so its
-     * describe output shows no assigned_* key for them (see the dynamic table example). */
-    if (ok && a->created_time && strcmp(a->name, "__createdtime__") != 0)
-        ok = add_bool(obj, "assigned_created_time", true);
-    if (ok && a->updated_time && strcmp(a->name, "__updatedtime__") != 0)
-        ok = add_bool(obj, "assigned_updated_time", true);
-    if (ok && !a->nullable)
-        ok = add_bool(obj, "nullable", false);
+    if (ok && a->created_time_declared)
+        ok = add_bool(obj, "assigned_created_time", a->created_time);
+    if (ok && a->updated_time_declared)
+        ok = add_bool(obj, "assigned_updated_time", a->updated_time);
+    if (ok && a->nullable_declared)
+        ok = add_bool(obj, "nullable", a->nullable);
     return ok;
 }
 

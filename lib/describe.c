@@ -45,7 +45,8 @@ static int64_t scan_count(harper_table *t, harper_error *err)
 
     harper__put_u32be(prefix, t->id);
     harper__put_u32be(upper, t->id + 1);
-    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper, t->id == UINT32_MAX ? 0 : 4);
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper,
+                                                t->id == UINT32_MAX ? 0 : 4);
     rocksdb_readoptions_set_fill_cache(ro, 0);
     it = rocksdb_transactiondb_create_iterator_cf(t->db->rdb, ro, t->db->cf[HARPER__CF_RECORDS]);
     for (rocksdb_iter_seek(it, (const char *)prefix, 4); rocksdb_iter_valid(it);
@@ -108,20 +109,27 @@ static int describe_into(harper_table *t, int flags, int64_t db_size, int64_t db
     harper__json_string(out, def->primary_key, strlen(def->primary_key));
     harper__buf_printf(out, ",\"audit\":%s,\"schema_defined\":%s", def->audit ? "true" : "false",
                        def->schema_defined ? "true" : "false");
-    if (def->expiration_s >= 0)
-        harper__buf_printf(out, ",\"expiration\":\"%llds\"", (long long)def->expiration_s);
-    if (def->sealed)
-        harper__buf_str(out, ",\"sealed\":true");
     harper__buf_str(out, ",\"attributes\":");
     harper__def_describe_attrs(def, out);
+    /* Harper's key order (schemaDescribe.js): sizes, the optional table settings, sources,
+     * then the counts. */
+    harper__buf_printf(out, ",\"db_size\":%lld", (long long)db_size);
+    /* As Harper prints it: the number as JavaScript writes it ("1.5s"), and 0 too. */
+    if (def->expiration >= 0) {
+        harper__buf_str(out, ",\"expiration\":\"");
+        harper__json_number(out, def->expiration);
+        harper__buf_str(out, "s\"");
+    }
+    if (def->sealed)
+        harper__buf_str(out, ",\"sealed\":true");
     harper__buf_printf(out,
-                       ",\"db_size\":%lld,\"record_count\":%lld,\"table_size\":%lld,"
+                       ",\"sources\":[],\"record_count\":%lld,\"table_size\":%lld,"
                        "\"db_audit_size\":%lld",
-                       (long long)db_size, (long long)count, (long long)read_counter(t, 'b'),
-                       (long long)db_audit_size);
-    if (atomic_load(&t->last_write) != 0)
-        harper__buf_printf(out, ",\"last_updated_record\":%.17g",
-                           harper__version_ms(atomic_load(&t->last_write)));
+                       (long long)count, (long long)read_counter(t, 'b'), (long long)db_audit_size);
+    if (atomic_load(&t->last_write) != 0) {
+        harper__buf_str(out, ",\"last_updated_record\":");
+        harper__json_number(out, harper__version_ms(atomic_load(&t->last_write)));
+    }
     harper__buf_byte(out, '}');
     if (out->failed)
         rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
@@ -155,15 +163,16 @@ int harper_table_describe(harper_table *t, int flags, char **json, size_t *len, 
     return rc;
 }
 
-static int cmp_table_name(const void *a, const void *b)
+/* Tables in the order they were created, as Harper lists them. */
+static int cmp_table_age(const void *a, const void *b)
 {
     const harper_table *x = *(harper_table *const *)a;
     const harper_table *y = *(harper_table *const *)b;
 
-    return strcmp(x->def->name, y->def->name);
+    return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Appends {"<table>": <description>, ...} for database `db`, tables sorted by name. */
+/* Appends {"<table>": <description>, ...} for database `db`, oldest table first. */
 static int describe_db_into(harper__db *db, int flags, harper__buf *out, harper_error *err)
 {
     harper_table **tables;
@@ -182,7 +191,7 @@ static int describe_db_into(harper__db *db, int flags, harper__buf *out, harper_
     pthread_mutex_unlock(&db->lock);
     if (tables == NULL)
         return harper__error_set(err, HARPER_ENOMEM, "out of memory");
-    qsort(tables, n, sizeof *tables, cmp_table_name);
+    qsort(tables, n, sizeof *tables, cmp_table_age);
     harper__buf_byte(out, '{');
     for (size_t i = 0; i < n; i++) {
         if (rc == HARPER_OK) {

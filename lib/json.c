@@ -119,7 +119,9 @@ static int value_at(harper__buf *out, const cJSON *v, int depth)
             if (c != v->child)
                 harper__buf_byte(out, ',');
             if (cJSON_IsObject(v)) {
-                harper__json_string(out, c->string, strlen(c->string));
+                const char *name = c->string != NULL ? c->string : "";
+
+                harper__json_string(out, name, strlen(name));
                 harper__buf_byte(out, ':');
             }
             rc = value_at(out, c, depth + 1);

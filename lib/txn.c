@@ -254,8 +254,9 @@ static int resolve_key(harper_txn *txn, harper_table *t, const harper__table_def
 
         if (given == NULL)
             return harper__error_set(err, HARPER_EINVAL, "the primary key is not valid JSON");
+        /* ReplaceItemInObject names the new item; ReplaceItemViaPointer would not. */
         if (k != NULL)
-            cJSON_ReplaceItemViaPointer(rec, k, given);
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, def->primary_key, given);
         else
             add_first(rec, def->primary_key, given);
         k = given;
@@ -287,7 +288,7 @@ static int resolve_key(harper_txn *txn, harper_table *t, const harper__table_def
         if (made == NULL)
             return harper__error_set(err, HARPER_ENOMEM, "out of memory");
         if (k != NULL)
-            cJSON_ReplaceItemViaPointer(rec, k, made);
+            cJSON_ReplaceItemInObjectCaseSensitive(rec, def->primary_key, made);
         else
             add_first(rec, def->primary_key, made);
         k = made;
@@ -486,8 +487,8 @@ static int write_record(harper_txn *txn, harper_table *t, struct touched *tt, in
                               txn->key.len - 4, err);
     if (rc != HARPER_OK)
         goto done;
-    if (def->expiration_s >= 0)
-        expires = (uint64_t)now_ms + (uint64_t)def->expiration_s * 1000;
+    if (def->expiration > 0)
+        expires = (uint64_t)now_ms + (uint64_t)(def->expiration * 1000);
     harper__buf_reset(&txn->val);
     harper__rec_header(&txn->val, txn->version, expires);
     if (harper__json_value(&txn->val, next) != HARPER_OK || txn->val.failed) {

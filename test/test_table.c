@@ -163,6 +163,7 @@ TEST(table_generated_keys)
     harper_table *str = make_table(
         h, "data", "s", "{\"primary_key\":\"id\",\"attributes\":[{\"name\":\"id\",\"type\":\"ID\"}]}");
     harper_error err;
+    harper_txn *txn;
     char *k1 = NULL;
     char *k2 = NULL;
     size_t l1;
@@ -180,6 +181,21 @@ TEST(table_generated_keys)
     cJSON_Delete(rec);
     harper_free(k1);
     harper_free(k2);
+
+    /* A null key is generated too, and the record keeps its key's name. */
+    CHECK_OK(harper_table_insert(num, "{\"id\":null,\"x\":3}", 17, &k1, &l1, &err), &err);
+    rec = get(num, k1);
+    CHECK(rec != NULL && num_of(rec, "id") == atof(k1) && num_of(rec, "x") == 3);
+    cJSON_Delete(rec);
+    harper_free(k1);
+    CHECK_OK(harper_txn_begin(h, "data", &txn, &err), &err);
+    CHECK_OK(harper_txn_write(txn, num, HARPER_WRITE_PUT, "\"given\"", 7, "{\"id\":1,\"x\":4}",
+                              14, NULL, NULL, &err),
+             &err);
+    CHECK_OK(harper_txn_commit(txn, &err), &err);
+    rec = get(num, "\"given\"");
+    CHECK(rec != NULL && cJSON_IsString(cJSON_GetObjectItem(rec, "id")));
+    cJSON_Delete(rec);
 
     CHECK_OK(harper_table_insert(str, "{\"x\":1}", 7, &k1, &l1, &err), &err);
     CHECK_EQ_INT(l1, 38);  /* a quoted UUID */
