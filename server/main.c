@@ -1,210 +1,285 @@
-/* main.c: harper-server's entry point, for now a placeholder: it opens the root folder with
- * libharper and answers GET /health on the Operations API port until SIGINT or SIGTERM.
- * The Operations API, REST, MQTT and harperdb-config.yaml will replace its insides.
- *
- *   harper-server [run|dev] [APP_DIR] | version | --help
- *
- * Root folder: $ROOTPATH, else $HDB_ROOT, else ~/hdb. Port: $OPERATIONSAPI_NETWORK_PORT (as
- * Harper's config override names it), else 9925. */
+/* main.c: harper-server's command line (Harper's own words: run, dev, stop, status, version,
+ * help, and `harper-server OPERATION key=value ...`), the first-start install, and the life of
+ * a running server: config, log, library, listeners, then a clean stop on SIGTERM/SIGINT. */
 #include <errno.h>
-#include <microhttpd.h>
-#include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "config.h"
 #include "harper.h"
+#include "http.h"
+#include "install.h"
+#include "ops.h"
+#include "server.h"
+#include "slog.h"
 
-#define DEFAULT_PORT 9925
+#define DEFAULT_MAX_BODY ((size_t)1 << 30)  /* Harper's operations body limit, 1 GiB */
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+static const char usage_text[] =
+    "Usage: harper-server [COMMAND] [ARGS]\n"
+    "\n"
+    "  (none) | run [DIR]   install the root if needed, then run in the foreground\n"
+    "  dev [DIR]            run with the dev profile: logs on the console, local requests\n"
+    "                       act as the super user\n"
+    "  stop                 stop the server running on the root\n"
+    "  status               tell whether a server runs on the root\n"
+    "  version              print the version\n"
+    "  OPERATION key=value  send one Operations API request to the running server, e.g.\n"
+    "                       harper-server describe_table database=dev table=dog\n"
+    "                       (json=true prints JSON instead of YAML)\n"
+    "  help, --help         this text\n"
+    "\n"
+    "The root folder is $ROOTPATH (or $HDB_ROOT), else ~/hdb. On first start it is installed\n"
+    "with the admin user from $HDB_ADMIN_USERNAME and $HDB_ADMIN_PASSWORD; without them the\n"
+    "user is 'admin' with a random password, printed once.\n";
 
-/* One line per event on stderr: time, level, module, message. */
-static void log_line(int level, const char *module, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void log_line(int level, const char *module, const char *fmt, ...)
+/* The first user whose role is super_user, for trusted local requests (a new string). */
+static char *first_super_user(harper *h)
 {
-    struct timespec ts;
-    struct tm tm;
-    char when[32];
-    char msg[1024];
-    va_list ap;
+    char *json = NULL;
+    size_t len;
+    char *name = NULL;
+    cJSON *users;
+    const cJSON *u;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s.%03ldZ %s %s: %s\n", when, ts.tv_nsec / 1000000L,
-            level_names[level < 0 ? 0 : level > 3 ? 3 : level], module, msg);
-}
+    if (harper_user_get(h, NULL, &json, &len, NULL) != HARPER_OK)
+        return NULL;
+    users = cJSON_ParseWithLength(json, len);
+    harper_free(json);
+    cJSON_ArrayForEach(u, users) {
+        const cJSON *username = cJSON_GetObjectItemCaseSensitive(u, "username");
 
-static void lib_log(int level, const char *module, const char *message, void *user)
-{
-    (void)user;
-    log_line(level, module, "%s", message);
-}
-
-static void http_log(void *cls, const char *fmt, va_list ap)
-{
-    char msg[1024];
-    size_t n;
-
-    (void)cls;
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    n = strlen(msg);
-    while (n > 0 && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    log_line(HARPER_LOG_WARN, "http", "%s", msg);
-}
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-                             const char *type, const char *body)
-{
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ret;
-
-    if (r == NULL)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-/* libmicrohttpd calls this once with the headers, once per piece of body, then once more.
- * Answering only at that last call keeps the connection alive: an answer before the end of
- * the request makes libmicrohttpd close it. Nothing here needs a body, so it is skipped. */
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **req_cls)
-{
-    static int headers_seen;
-
-    (void)cls;
-    (void)version;
-    (void)upload_data;
-    if (*req_cls == NULL) {
-        *req_cls = &headers_seen;
-        return MHD_YES;
+        if (cJSON_IsString(username) && harper_user_is_super(h, username->valuestring, NULL) == 1) {
+            name = strdup(username->valuestring);
+            break;
+        }
     }
-    if (*upload_data_size != 0) {
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
-        strcmp(url, "/health") == 0)
-        return reply(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "HarperDB is running.");
-    return reply(conn, MHD_HTTP_NOT_FOUND, "application/json", "{\"error\":\"Not found\"}");
+    cJSON_Delete(users);
+    return name;
 }
 
-static void usage(FILE *f)
+/* Creates the first user if the root has none: from the environment, else admin with a
+ * random password that is printed this once and stored only hashed. */
+static int ensure_admin(struct server *srv, char *err, size_t err_size)
 {
-    fprintf(f, "usage: harper-server [run|dev] [APP_DIR]   serve (root: $ROOTPATH, $HDB_ROOT"
-               " or ~/hdb)\n"
-               "       harper-server version              print the version\n");
-}
-
-/* $ROOTPATH, $HDB_ROOT or ~/hdb, in `buf`. */
-static const char *root_path(char *buf, size_t size)
-{
-    const char *root = getenv("ROOTPATH");
-    const char *home = getenv("HOME");
-
-    if (root == NULL || *root == '\0')
-        root = getenv("HDB_ROOT");
-    if (root != NULL && *root != '\0')
-        return root;
-    if (home == NULL || *home == '\0') {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw != NULL ? pw->pw_dir : "/";
-    }
-    snprintf(buf, size, "%s/hdb", home);
-    return buf;
-}
-
-static int port_number(void)
-{
-    const char *env = getenv("OPERATIONSAPI_NETWORK_PORT");
-    char *end;
-    long port;
-
-    if (env == NULL || *env == '\0')
-        return DEFAULT_PORT;
-    port = strtol(env, &end, 10);
-    if (*end != '\0' || port < 1 || port > 65535)
-        return -1;
-    return (int)port;
-}
-
-static int serve(const char *app_dir)
-{
-    char buf[4096];
-    const char *root = root_path(buf, sizeof buf);
-    int port = port_number();
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    harper_options *opts = NULL;
-    harper *h = NULL;
-    harper_error err = {0};
-    struct MHD_Daemon *daemon;
-    sigset_t stop;
-    int sig;
+    const char *user = getenv("HDB_ADMIN_USERNAME");
+    const char *pass = getenv("HDB_ADMIN_PASSWORD");
+    char random_pass[24];
+    harper_error herr;
     int rc;
 
+    if (user == NULL || user[0] == '\0')
+        user = "admin";
+    if (pass == NULL || pass[0] == '\0') {
+        install_random_password(random_pass, sizeof random_pass, 20);
+        pass = random_pass;
+    }
+    rc = harper_auth_init(srv->h, user, pass, &herr);
+    if (rc < 0) {
+        snprintf(err, err_size, "cannot set up users: %.400s", herr.message);
+        return -1;
+    }
+    if (rc == 1) {
+        slog_write(srv->log, SLOG_NOTIFY, NULL, "created super user '%s'", user);
+        if (pass == random_pass)
+            printf("Created the super user '%s' with the password: %s\n"
+                   "It is shown only this once; change it with alter_user.\n",
+                   user, pass);
+    }
+    return 0;
+}
+
+static server_log *open_log(const struct server *srv)
+{
+    char path[4096];
+    const char *dir = config_string(srv->config, "logging.root", NULL);
+    const char *file = config_string(srv->config, "logging.path", NULL);
+    int level = slog_level_from_name(config_string(srv->config, "logging.level", "warn"));
+    bool std_streams = srv->dev || config_bool(srv->config, "logging.stdStreams", false);
+
+    if (file == NULL) {
+        snprintf(path, sizeof path, "%s/hdb.log", dir != NULL ? dir : srv->root);
+        if (dir == NULL)
+            snprintf(path, sizeof path, "%s/log/hdb.log", srv->root);
+        file = path;
+    }
+    if (!config_bool(srv->config, "logging.file", true))
+        file = NULL;
+    return slog_open(file, level < 0 ? SLOG_WARN : level, std_streams);
+}
+
+static unsigned worker_threads(const struct server *srv)
+{
+    long n = config_int(srv->config, "threads.count", 0);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (n <= 0)
+        n = cpus > 2 ? cpus - 1 : 2;
+    return (unsigned)(n > 64 ? 64 : n);
+}
+
+static int run(const char *root, bool dev)
+{
+    struct server srv;
+    http_server *http = NULL;
+    harper_options *opts = NULL;
+    harper_error herr;
+    char err[512];
+    char socket_path[4096];
+    sigset_t stop_signals;
+    int pid_fd = -1;
+    long other = 0;
+    long port;
+    int sig;
+    int status = 1;
+
+    memset(&srv, 0, sizeof srv);
+    srv.dev = dev;
+    if (!install_is_installed(root)) {
+        const char *mode = getenv("DEFAULTS_MODE");
+
+        if (install_root(root, mode == NULL || strcmp(mode, "prod") != 0, err, sizeof err) != 0) {
+            fprintf(stderr, "Error: %s\n", err);
+            return 1;
+        }
+    }
+    if (install_pid_lock(root, &pid_fd, &other) != 0) {
+        if (other > 0)
+            fprintf(stderr, "Error: HarperDB is already running (pid: %ld)\n", other);
+        else
+            fprintf(stderr, "Error: cannot write %s/hdb.pid: %s\n", root, strerror(errno));
+        return 1;
+    }
+    if (config_load(root, &srv.config, err, sizeof err) != 0) {
+        fprintf(stderr, "Error: %s\n", err);
+        goto done;
+    }
+    srv.root = (char *)root;
+    srv.log = open_log(&srv);
+    srv.authorize_local = dev || config_bool(srv.config, "authentication.authorizeLocal", false);
+    srv.max_body = (size_t)config_int(srv.config, "operationsApi.network.bodyLimit",
+                                      (long)DEFAULT_MAX_BODY);
+    harper_options_new(&opts);
+    harper_options_set_log(opts, slog_from_library, srv.log, HARPER_LOG_INFO);
+    harper_options_set_sync(opts, !config_bool(srv.config, "storage.writeAsync", true));
+    if (harper_open(root, opts, &srv.h, &herr) != HARPER_OK) {
+        slog_write(srv.log, SLOG_FATAL, NULL, "cannot open the database: %s", herr.message);
+        fprintf(stderr, "Error: cannot open the database: %s\n", herr.message);
+        goto done;
+    }
+    if (ensure_admin(&srv, err, sizeof err) != 0) {
+        slog_write(srv.log, SLOG_FATAL, NULL, "%s", err);
+        fprintf(stderr, "Error: %s\n", err);
+        goto done;
+    }
+    srv.super_user = first_super_user(srv.h);
+
+    /* Block the stop signals before any thread starts, so that only sigwait sees them. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    port = config_int(srv.config, "operationsApi.network.port", -1);
     if (port < 0) {
-        log_line(HARPER_LOG_ERROR, "main", "OPERATIONSAPI_NETWORK_PORT is not a port number");
-        return 1;
+        /* A prod install serves only operationsApi.network.securePort, over TLS. */
+        slog_write(srv.log, SLOG_FATAL, NULL, "operationsApi.network.port is not set and TLS "
+                                               "listeners are not available yet");
+        fprintf(stderr, "Error: operationsApi.network.port is not set (TLS-only installs are "
+                        "not supported yet); install with DEFAULTS_MODE=dev or set the port\n");
+        goto done;
     }
-    /* Blocked before any thread starts, so every thread inherits it and sigwait() below is
-     * the only taker. */
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-    rc = harper_options_new(&opts);
-    if (rc == HARPER_OK)
-        rc = harper_options_set_log(opts, lib_log, NULL, HARPER_LOG_INFO);
-    if (rc == HARPER_OK)
-        rc = harper_open(root, opts, &h, &err);
+    snprintf(socket_path, sizeof socket_path, "%s/operations-server", root);
+    http = http_start(&srv, (int)port, socket_path, worker_threads(&srv), err, sizeof err);
+    if (http == NULL) {
+        slog_write(srv.log, SLOG_FATAL, NULL, "%s", err);
+        fprintf(stderr, "Error: %s\n", err);
+        goto done;
+    }
+    slog_write(srv.log, SLOG_NOTIFY, NULL,
+               "HarperDB %s successfully started. Operations API on port %ld, root %s",
+               harper_version(), port, root);
+    if (sigwait(&stop_signals, &sig) == 0)
+        slog_write(srv.log, SLOG_NOTIFY, NULL, "received %s, stopping",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_stop(http);
+    http = NULL;
+    status = 0;
+done:
+    http_stop(http);
+    if (srv.h != NULL && harper_close(srv.h) != HARPER_OK) {
+        slog_write(srv.log, SLOG_ERROR, NULL, "handles were still open at shutdown");
+        status = 1;
+    }
     harper_options_free(opts);
-    if (rc != HARPER_OK) {
-        log_line(HARPER_LOG_ERROR, "main", "cannot open root %s: %s: %s", root,
-                 harper_strerror(rc), err.message);
+    free((char *)srv.super_user);
+    if (srv.log != NULL)
+        slog_write(srv.log, SLOG_NOTIFY, NULL, "HarperDB stopped");
+    slog_close(srv.log);
+    config_free(srv.config);
+    install_pid_release(root, pid_fd);
+    return status;
+}
+
+static int stop(const char *root)
+{
+    long pid = install_running_pid(root);
+
+    if (pid <= 0) {
+        printf("HarperDB is not running.\n");
+        return 0;
+    }
+    printf("Stopping HarperDB.\n");
+    if (kill((pid_t)pid, SIGTERM) != 0) {
+        fprintf(stderr, "Error: cannot signal %ld: %s\n", pid, strerror(errno));
         return 1;
     }
-    if (app_dir != NULL)
-        log_line(HARPER_LOG_WARN, "main", "application %s not loaded: components are not "
-                 "implemented yet", app_dir);
+    for (int i = 0; i < 600 && install_running_pid(root) != 0; i++)
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    return install_running_pid(root) != 0;
+}
 
-    daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-                              (uint16_t)port, NULL, NULL, handle, NULL,
-                              MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
-                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cores > 0 ? cores : 1),
-                              MHD_OPTION_END);
-    if (daemon == NULL) {
-        log_line(HARPER_LOG_ERROR, "main", "cannot listen on port %d", port);
-        harper_close(h);
-        return 1;
+static int status(const char *root)
+{
+    long pid = install_running_pid(root);
+
+    if (!install_is_installed(root))
+        printf("harperdb:\n  status: not installed\n");
+    else if (pid > 0)
+        printf("harperdb:\n  status: running\n  pid: %ld\n", pid);
+    else
+        printf("harperdb:\n  status: stopped\n");
+    return 0;
+}
+
+/* `run DIR`: a folder holding harperdb-config.yaml is a root; any other folder is an
+ * application, which the REST and components work will load. */
+static int check_dir(const char *dir, char **root)
+{
+    struct stat st;
+    char config[4096];
+
+    if (stat(dir, &st) != 0) {
+        fprintf(stderr, "The folder %s does not exist\n", dir);
+        return -1;
     }
-    log_line(HARPER_LOG_INFO, "main", "harper-server %s listening on %d, root %s",
-             harper_version(), port, root);
-
-    while (sigwait(&stop, &sig) != 0)
-        ;
-    log_line(HARPER_LOG_INFO, "main", "%s: stopping", strsignal(sig));
-    MHD_stop_daemon(daemon);
-    rc = harper_close(h);
-    if (rc != HARPER_OK) {
-        log_line(HARPER_LOG_ERROR, "main", "closing the root: %s", harper_strerror(rc));
-        return 1;
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "The path %s is not a folder\n", dir);
+        return -1;
+    }
+    snprintf(config, sizeof config, "%s/harperdb-config.yaml", dir);
+    if (stat(config, &st) == 0) {
+        free(*root);
+        *root = strdup(dir);
     }
     return 0;
 }
@@ -212,17 +287,33 @@ static int serve(const char *app_dir)
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "run";
+    char *root = install_root_path();
+    int rc = 1;
 
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(cmd, "version") == 0 && argc == 2) {
+    if (root == NULL)
+        return 1;
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage_text, stdout);
+        rc = 0;
+    } else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("%s\n", harper_version());
-        return 0;
+        rc = 0;
+    } else if (strcmp(cmd, "run") == 0 || strcmp(cmd, "dev") == 0) {
+        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            fputs(usage_text, stdout);
+            rc = 0;
+        } else if (argc <= 2 || check_dir(argv[2], &root) == 0) {
+            rc = run(root, strcmp(cmd, "dev") == 0);
+        }
+    } else if (strcmp(cmd, "stop") == 0) {
+        rc = stop(root);
+    } else if (strcmp(cmd, "status") == 0) {
+        rc = status(root);
+    } else if (ops_exists(cmd)) {
+        rc = cli_operation(root, argc - 1, argv + 1);
+    } else {
+        fprintf(stderr, "The \"%s\" command is not understood.\n\n%s", cmd, usage_text);
     }
-    if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "dev") == 0) && argc <= 3)
-        return serve(argc == 3 ? argv[2] : NULL);
-    usage(stderr);
-    return 2;
+    free(root);
+    return rc;
 }

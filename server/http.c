@@ -1,0 +1,425 @@
+/* http.c: the Operations API over HTTP with libmicrohttpd: a TCP listener and the root's Unix
+ * domain socket (requests on it act as the super user, as the CLI's do). Harper's processing
+ * order: the body is checked first (400), then who is asking (401), then the operation
+ * (ops.c). GET /health answers without authentication. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ops.h"
+#include "server.h"
+
+struct http_server {
+    struct server *srv;
+    struct MHD_Daemon *tcp;
+    struct MHD_Daemon *local;       /* the domain socket */
+    char *socket_path;
+};
+
+/* One request's state while its body arrives. */
+struct request {
+    char *body;
+    size_t len;
+    size_t cap;
+    bool too_big;
+};
+
+static const char json_type[] = "application/json; charset=utf-8";
+
+static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *type, char *body,
+                             size_t len, bool close)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result rc;
+
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    rc = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result queue_reply(struct MHD_Connection *c, ops_reply *reply)
+{
+    enum MHD_Result rc = queue(c, reply->status, json_type, reply->body, reply->len,
+                               reply->close);
+
+    reply->body = NULL;     /* MHD owns it now */
+    return rc;
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *c, int status, const char *message)
+{
+    ops_reply reply = {0, NULL, 0, false};
+
+    ops_reply_error(&reply, status, "%s", message);
+    return queue_reply(c, &reply);
+}
+
+/* Who the peer is, for the log: "127.0.0.1", "::1" or "local". */
+static void peer_name(struct MHD_Connection *c, char *out, size_t size, bool *loopback,
+                      bool *local)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+
+    *loopback = false;
+    *local = sa == NULL || sa->sa_family == AF_UNIX;
+    snprintf(out, size, "local");
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)size);
+        *loopback = (ntohl(in->sin_addr.s_addr) >> 8) == (127u << 16);
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+        inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)size);
+        /* The dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d. */
+        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+                    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+    }
+}
+
+/* Decodes standard base64 into out (NUL-terminated); -1 if it is not base64 or too long. */
+static int base64_decode(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    unsigned bits = 0;
+    int count = 0;
+
+    for (; *in != '\0' && *in != '='; in++) {
+        const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *p = strchr(alphabet, *in);
+
+        if (p == NULL)
+            return -1;
+        bits = bits << 6 | (unsigned)(p - alphabet);
+        count += 6;
+        if (count >= 8) {
+            count -= 8;
+            if (n + 1 >= size)
+                return -1;
+            out[n++] = (char)((bits >> count) & 0xff);
+        }
+    }
+    out[n] = '\0';
+    return memchr(out, '\0', n) == NULL ? 0 : -1;
+}
+
+/* Settles who the request acts as. 0 and the user, or a status and message to answer. */
+static int authenticate(struct http_server *hs, struct MHD_Connection *c, const char *peer,
+                        bool loopback, bool local, char *user, size_t user_size, bool *super,
+                        const char **message)
+{
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    char decoded[1024];
+    char *colon;
+    harper_error err;
+    int rc;
+
+    *super = false;
+    user[0] = '\0';
+    if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
+        if (base64_decode(auth + 6, decoded, sizeof decoded) != 0 ||
+            (colon = strchr(decoded, ':')) == NULL) {
+            slog_write(hs->srv->log, SLOG_WARN, NULL, "%s: malformed Basic credentials", peer);
+            *message = "Login failed";
+            return 401;
+        }
+        *colon = '\0';
+        if (strlen(decoded) >= user_size) {
+            *message = "Login failed";
+            return 401;
+        }
+        /* An empty user and password is the legacy form of "no credentials". */
+        if (decoded[0] != '\0' || colon[1] != '\0') {
+            rc = harper_user_authenticate(hs->srv->h, decoded, colon + 1, NULL, NULL, &err);
+            if (rc != HARPER_OK) {
+                slog_write(hs->srv->log, SLOG_WARN, "auth-event",
+                           "%s: login failed for user '%.64s'", peer, decoded);
+                *message = rc == HARPER_EAUTH && strstr(err.message, "inactive") != NULL
+                               ? "Cannot complete request: User is inactive"
+                               : "Login failed";
+                return 401;
+            }
+            memcpy(user, decoded, strlen(decoded) + 1);
+            *super = harper_user_is_super(hs->srv->h, decoded, NULL) == 1;
+            return 0;
+        }
+    }
+    if (local || (loopback && hs->srv->authorize_local)) {
+        snprintf(user, user_size, "%s", hs->srv->super_user ? hs->srv->super_user : "");
+        *super = true;
+        return 0;
+    }
+    *message = "Must login";
+    return 401;
+}
+
+static enum MHD_Result handle_operation(struct http_server *hs, struct MHD_Connection *c,
+                                        struct request *rq)
+{
+    ops_reply reply = {0, NULL, 0, false};
+    ops_request req;
+    cJSON *body;
+    const cJSON *op;
+    char peer[64];
+    char user[256];
+    bool loopback;
+    bool local;
+    bool super;
+    const char *message = NULL;
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    int status;
+    enum MHD_Result rc;
+
+    peer_name(c, peer, sizeof peer, &loopback, &local);
+    if (type != NULL && strncasecmp(type, "application/json", 16) != 0 &&
+        strncasecmp(type, "text/plain", 10) != 0) {
+        char text[160];
+
+        snprintf(text, sizeof text, "Unsupported Media Type: %.100s", type);
+        slog_write(hs->srv->log, SLOG_WARN, NULL, "%s: %s", peer, text);
+        return queue_error(c, 415, text);
+    }
+    body = rq->len > 0 ? cJSON_ParseWithLength(rq->body, rq->len) : NULL;
+    if (body == NULL || !cJSON_IsObject(body) || body->child == NULL) {
+        slog_write(hs->srv->log, SLOG_WARN, NULL, "%s: invalid JSON body: %.64s", peer,
+                   rq->len > 0 ? rq->body : "");
+        cJSON_Delete(body);
+        return queue_error(c, 400, "Invalid JSON.");
+    }
+    op = cJSON_GetObjectItemCaseSensitive(body, "operation");
+    if (!cJSON_IsString(op) || op->valuestring[0] == '\0') {
+        cJSON_Delete(body);
+        return queue_error(c, 400, "Request body must include an 'operation' property.");
+    }
+    status = authenticate(hs, c, peer, loopback, local, user, sizeof user, &super, &message);
+    if (status != 0) {
+        cJSON_Delete(body);
+        return queue_error(c, status, message);
+    }
+    req = (ops_request){hs->srv->h, hs->srv, user[0] ? user : NULL, super, body};
+    ops_dispatch(&req, &reply);
+    if (reply.body == NULL)
+        ops_reply_error(&reply, 500, "operation '%s' gave no answer", op->valuestring);
+    if (reply.status >= 500)
+        slog_write(hs->srv->log, SLOG_ERROR, NULL, "%s: %s -> %d %.200s", peer,
+                   op->valuestring, reply.status, reply.body);
+    else
+        slog_write(hs->srv->log, SLOG_DEBUG, NULL, "%s: %s -> %d", peer, op->valuestring,
+                   reply.status);
+    cJSON_Delete(body);
+    rc = queue_reply(c, &reply);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **state)
+{
+    struct http_server *hs = cls;
+    struct request *rq = *state;
+
+    (void)version;
+    if (rq == NULL) {
+        rq = calloc(1, sizeof *rq);
+        if (rq == NULL)
+            return MHD_NO;
+        *state = rq;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+
+        *upload_data_size = 0;
+        if (rq->too_big)
+            return MHD_YES;
+        if (rq->len + n > hs->srv->max_body) {
+            /* Answering before the upload ends makes MHD close while the client still sends,
+             * and the client never reads the 413; so the rest is read and dropped. */
+            rq->too_big = true;
+            free(rq->body);
+            rq->body = NULL;
+            rq->len = rq->cap = 0;
+            return MHD_YES;
+        }
+        if (rq->len + n + 1 > rq->cap) {
+            size_t cap = rq->cap ? rq->cap : 4096;
+            char *grown;
+
+            while (cap < rq->len + n + 1)
+                cap *= 2;
+            grown = realloc(rq->body, cap);
+            if (grown == NULL)
+                return MHD_NO;
+            rq->body = grown;
+            rq->cap = cap;
+        }
+        memcpy(rq->body + rq->len, upload_data, n);
+        rq->len += n;
+        rq->body[rq->len] = '\0';
+        return MHD_YES;
+    }
+    if (rq->too_big) {
+        ops_reply reply = {0, NULL, 0, true};
+
+        slog_write(hs->srv->log, SLOG_WARN, NULL, "request body over %zu bytes refused",
+                   hs->srv->max_body);
+        ops_reply_error(&reply, 413, "Request body is too large");
+        return queue_reply(c, &reply);
+    }
+    if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
+        char *text = strdup("HarperDB is running.");
+
+        return text != NULL ? queue(c, 200, "text/plain; charset=utf-8", text, strlen(text),
+                                    false)
+                            : MHD_NO;
+    }
+    if (strcmp(url, "/") == 0 && strcmp(method, "POST") == 0)
+        return handle_operation(hs, c, rq);
+    return queue_error(c, 404, "Not found");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    struct request *rq = *state;
+
+    (void)cls;
+    (void)c;
+    (void)why;
+    if (rq != NULL) {
+        free(rq->body);
+        free(rq);
+        *state = NULL;
+    }
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *hs = cls;
+    char text[512];
+
+    vsnprintf(text, sizeof text, fmt, ap);
+    text[strcspn(text, "\n")] = '\0';
+    slog_write(hs->srv->log, SLOG_WARN, "http", "%s", text);
+}
+
+static struct MHD_Daemon *start(struct http_server *hs, uint16_t port, int listen_fd,
+                                unsigned threads)
+{
+    /* ITC lets MHD_quiesce_daemon stop the accept loop of a thread pool. */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+
+    if (listen_fd < 0)
+        flags |= MHD_USE_DUAL_STACK;
+    return MHD_start_daemon(
+        flags, port, NULL, NULL, on_request, hs, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, hs, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTEN_SOCKET,
+        listen_fd >= 0 ? listen_fd : MHD_INVALID_SOCKET, MHD_OPTION_END);
+}
+
+static int unix_listen(const char *path)
+{
+    struct sockaddr_un addr;
+    int fd;
+
+    if (strlen(path) >= sizeof addr.sun_path)
+        return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    strcpy(addr.sun_path, path);
+    unlink(path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 64) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+http_server *http_start(struct server *srv, int port, const char *socket_path, unsigned threads,
+                        char *err, size_t err_size)
+{
+    http_server *hs = calloc(1, sizeof *hs);
+    int fd = -1;
+
+    if (hs == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    hs->srv = srv;
+    if (threads == 0)
+        threads = 1;
+    hs->tcp = start(hs, (uint16_t)port, -1, threads);
+    if (hs->tcp == NULL) {
+        snprintf(err, err_size, "cannot listen on port %d: %s", port, strerror(errno));
+        goto fail;
+    }
+    if (socket_path != NULL) {
+        fd = unix_listen(socket_path);
+        hs->local = fd >= 0 ? start(hs, 0, fd, 1) : NULL;
+        if (hs->local == NULL) {
+            snprintf(err, err_size, "cannot listen on %s: %s", socket_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            goto fail;
+        }
+        hs->socket_path = strdup(socket_path);
+    }
+    return hs;
+fail:
+    http_stop(hs);
+    return NULL;
+}
+
+void http_stop(http_server *hs)
+{
+    struct MHD_Daemon *daemons[2];
+
+    if (hs == NULL)
+        return;
+    /* Stop accepting first (the listening sockets become ours to close), then let requests in
+     * flight finish. */
+    daemons[0] = hs->tcp;
+    daemons[1] = hs->local;
+    for (int i = 0; i < 2; i++) {
+        MHD_socket fd;
+
+        if (daemons[i] == NULL)
+            continue;
+        fd = MHD_quiesce_daemon(daemons[i]);
+        MHD_stop_daemon(daemons[i]);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+    if (hs->socket_path != NULL)
+        unlink(hs->socket_path);
+    free(hs->socket_path);
+    free(hs);
+}

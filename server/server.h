@@ -1,0 +1,23 @@
+/* server.h: what every part of harper-server shares: the open root, the configuration, the
+ * log, and where things are on disk. main.c builds it; nothing else owns it. */
+#ifndef HARPER_SERVER_SERVER_H
+#define HARPER_SERVER_SERVER_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "harper.h"
+#include "slog.h"
+
+struct server {
+    harper *h;
+    char *root;                 /* the root folder, no trailing '/' */
+    server_config *config;
+    server_log *log;
+    bool dev;                   /* `harper-server dev`: logs to the console, authorizeLocal */
+    bool authorize_local;       /* loopback requests run as the super user */
+    size_t max_body;            /* largest request body accepted, bytes (413 beyond) */
+    const char *super_user;     /* the user loopback and domain-socket requests run as */
+};
+
+#endif
