@@ -1,6 +1,7 @@
 /* json.c: JSON text output matching JavaScript's JSON.stringify. */
 #include "json.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,17 @@ void harper__json_number(harper__buf *b, double d)
         harper__buf_str(b, "0");    /* -0 too */
         return;
     }
-    /* printf rounds correctly, so the first precision that round-trips is the shortest. The
-     * decimal point is whatever the locale says; it is skipped below, never parsed. */
-    for (prec = 1; prec <= 17; prec++) {
+    /* Integers (ids, counts, most values) need no search. */
+    if (fabs(d) < 9007199254740992.0 && d == floor(d)) {
+        harper__buf_printf(b, "%lld", (long long)d);
+        return;
+    }
+    /* printf rounds correctly, so the first precision that round-trips is the shortest. A
+     * double whose shortest form has 15 digits or fewer comes out of %.15g as those digits and
+     * zeros (which are dropped below), so the search starts there; subnormals have fewer
+     * digits and search from 1. The decimal point is
+     * whatever the locale says; it is skipped below, never parsed. */
+    for (prec = fabs(d) >= DBL_MIN ? 15 : 1; prec <= 17; prec++) {
         snprintf(sci, sizeof sci, "%.*e", prec - 1, d);
         if (strtod(sci, NULL) == d)
             break;

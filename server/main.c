@@ -292,19 +292,19 @@ int main(int argc, char **argv)
 
     if (root == NULL)
         return 1;
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    /* --help anywhere asks for help: `stop --help` must not stop anything. */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            cmd = "help";
+    if (strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         rc = 0;
     } else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("%s\n", harper_version());
         rc = 0;
     } else if (strcmp(cmd, "run") == 0 || strcmp(cmd, "dev") == 0) {
-        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            fputs(usage_text, stdout);
-            rc = 0;
-        } else if (argc <= 2 || check_dir(argv[2], &root) == 0) {
+        if (argc <= 2 || check_dir(argv[2], &root) == 0)
             rc = run(root, strcmp(cmd, "dev") == 0);
-        }
     } else if (strcmp(cmd, "stop") == 0) {
         rc = stop(root);
     } else if (strcmp(cmd, "status") == 0) {

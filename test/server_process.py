@@ -108,8 +108,10 @@ def test_command_line(srv):
     expect(rc, 1, "a failed operation fails the command")
     rc, out = cli(srv, "frobnicate")
     expect(rc, 1)
-    rc, out = cli(srv, "--help")
-    assert rc == 0 and "OPERATION key=value" in out, out
+    for args in (("--help",), ("stop", "--help"), ("describe_all", "-h")):
+        rc, out = cli(srv, *args)
+        assert rc == 0 and "OPERATION key=value" in out, (args, out)
+    expect(srv.proc.poll(), None, "stop --help leaves the server running")
     expect(cli(srv, "stop"), (0, "Stopping HarperDB.\n"))
     expect(srv.proc.wait(timeout=30), 0, "exit status after stop")
     expect(cli(srv, "status"), (0, "harperdb:\n  status: stopped\n"))
