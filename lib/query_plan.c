@@ -17,6 +17,8 @@
  *   record would sit in the index at one element but sort by its whole value). A descending
  *   such sort scans backwards. Anything else collects the rows and sorts them.
  * This file knows nothing of RocksDB; query_cursor.c runs the plan. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,17 @@ static int number_text(double d, harper__buf *out)
     return harper__buf_cstr(out) != NULL ? HARPER_OK : HARPER_ENOMEM;
 }
 
+static bool finite_numbers(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return isfinite(v->valuedouble);
+    for (const cJSON *c = cJSON_IsArray(v) || cJSON_IsObject(v) ? v->child : NULL; c != NULL;
+         c = c->next)
+        if (!finite_numbers(c))
+            return false;
+    return true;
+}
+
 static int compile_cond(const harper__qnode *qn, const harper__table_def *def, harper__cond *c,
                         harper_error *err)
 {
@@ -73,6 +86,10 @@ static int compile_cond(const harper__qnode *qn, const harper__table_def *def, h
     c->value = cJSON_Duplicate(qn->value, 1);
     if (c->value == NULL)
         return no_memory(err);
+    /* JSON like 1e999 parses to infinity, which has no place in the key order. */
+    if (!finite_numbers(c->value))
+        return harper__error_set(err, HARPER_EINVAL,
+                                 "the value of '%s' is a number too large to compare", qn->attr);
     if (cJSON_IsString(c->value)) {
         text = c->value->valuestring;
     } else if (cJSON_IsNumber(c->value)) {

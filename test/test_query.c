@@ -1192,3 +1192,23 @@ TEST(query_random_indexed_twin_brute_force)
     harper_table_close(twin);
     CHECK_OK(harper_close(h), (harper_error *)NULL);
 }
+
+TEST(query_infinite_value_is_refused)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    static const char *body =
+        "{\"conditions\":[{\"attribute\":\"age\",\"comparator\":\"less_than\",\"value\":1e999}]}";
+    harper_query *q = NULL;
+    harper_cursor *c = NULL;
+    harper_error err;
+
+    /* 1e999 parses to infinity: no key encoding, so no comparison either. */
+    CHECK_OK(harper_query_from_json(dog, body, strlen(body), &q, &err), &err);
+    CHECK_ERR(harper_cursor_open(q, &c, &err), HARPER_EINVAL, &err,
+              "the value of 'age' is a number too large to compare");
+    CHECK(c == NULL);
+    harper_query_free(q);
+    harper_table_close(dog);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}

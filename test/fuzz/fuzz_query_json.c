@@ -1,7 +1,7 @@
 /* fuzz_query_json.c: arbitrary bytes as a search_by_conditions body. Invariants: parsing either
  * fails with a message or yields a query whose cursor runs to its end without error, over a
  * small table with indexed, unindexed and array attributes; no row is returned twice unless the
- * table has that many records. */
+ * table has that many records; a value with no key encoding is refused when the cursor opens. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +69,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    if (harper_cursor_open(q, &c, &err) != HARPER_OK)
-        abort();
+    rc = harper_cursor_open(q, &c, &err);
+    if (rc != HARPER_OK) {
+        /* Values without a key encoding (1e999 is infinity) are refused when the plan is
+         * made, with a reason; nothing else may fail here. */
+        if (rc != HARPER_EINVAL || c != NULL || err.message[0] == '\0')
+            abort();
+        harper_query_free(q);
+        return 0;
+    }
     while ((rc = harper_cursor_next(c, &row, &len, &err)) == 1) {
         if (len == 0 || (row[0] != '{'))
             abort();
