@@ -87,6 +87,10 @@ int harper__query_check_attrs(const harper_query *q, const harper__table_def *de
 int harper__query_check_value(int comparator, const cJSON *value, const char *label,
                               harper_error *err);
 
+/* The comparator Harper's name stands for ("greater_than_equal", exact case), or -1. The one
+ * table of names, for harper_query_from_json and the server's search_by_conditions. */
+int harper__query_comparator(const char *name);
+
 /* Parses JSON text that must hold exactly one value (blanks around it allowed); NULL if it
  * does not (or on ENOMEM, which cJSON does not tell apart). cJSON_Delete the result. */
 cJSON *harper__query_parse_json(const char *text, size_t len);

@@ -30,6 +30,14 @@ static const struct {
     {"between", HARPER_BETWEEN},
 };
 
+int harper__query_comparator(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < sizeof comparators / sizeof comparators[0]; i++)
+        if (strcmp(name, comparators[i].name) == 0)
+            return comparators[i].comparator;
+    return -1;
+}
+
 #define COMPARATOR_LIST                                                                     \
     "[equals, not_equal, greater_than, greater_than_equal, less_than, less_than_equal, "   \
     "starts_with, ends_with, contains, between]"
@@ -94,9 +102,7 @@ static int parse_condition(harper_query *q, const cJSON *c, harper__buf *path,
     if (cmp == NULL || cJSON_IsNull(cmp)) {
         comparator = HARPER_EQUALS;
     } else if (cJSON_IsString(cmp)) {
-        for (size_t i = 0; i < sizeof comparators / sizeof comparators[0]; i++)
-            if (strcmp(cmp->valuestring, comparators[i].name) == 0)
-                comparator = comparators[i].comparator;
+        comparator = harper__query_comparator(cmp->valuestring);
     }
     if (comparator < 0)
         return harper__error_set(err, HARPER_EINVAL, "'%s.comparator' must be one of %s", at,

@@ -102,7 +102,7 @@ void ops_drop_user(const ops_request *req, ops_reply *reply);
 void ops_list_users(const ops_request *req, ops_reply *reply);
 void ops_user_info(const ops_request *req, ops_reply *reply);
 
-/* ops_system.c: spec section 14 */
+/* sysinfo.c and ops_system.c: spec section 14 */
 void ops_system_information(const ops_request *req, ops_reply *reply);
 void ops_get_configuration(const ops_request *req, ops_reply *reply);
 void ops_set_configuration(const ops_request *req, ops_reply *reply);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "query.h"
 
 /* A condition's fields as Harper maps them: attribute ?? search_attribute (null falls back
  * too), comparator ?? search_type, and value unless absent, else search_value. */
@@ -131,22 +132,6 @@ static const char *conditions_known(const data_table *dt, const cJSON *conds, ha
     return crash;
 }
 
-static const struct {
-    const char *name;
-    int comparator;
-} comparators[] = {
-    {"equals", HARPER_EQUALS},
-    {"not_equal", HARPER_NOT_EQUAL},
-    {"greater_than", HARPER_GREATER_THAN},
-    {"greater_than_equal", HARPER_GREATER_THAN_EQUAL},
-    {"less_than", HARPER_LESS_THAN},
-    {"less_than_equal", HARPER_LESS_THAN_EQUAL},
-    {"starts_with", HARPER_STARTS_WITH},
-    {"ends_with", HARPER_ENDS_WITH},
-    {"contains", HARPER_CONTAINS},
-    {"between", HARPER_BETWEEN},
-};
-
 /* Adds one condition to q; replies with Harper's message and returns false when it cannot. */
 static bool add_condition(harper_query *q, const cJSON *c, ops_reply *reply)
 {
@@ -158,9 +143,8 @@ static bool add_condition(harper_query *q, const cJSON *c, ops_reply *reply)
     const char *name = data_attr_name(attr);
     int comparator = cJSON_IsNull(cmp) || cmp == NULL ? HARPER_EQUALS : -1;
 
-    for (size_t i = 0; cJSON_IsString(cmp) && i < sizeof comparators / sizeof comparators[0]; i++)
-        if (strcmp(cmp->valuestring, comparators[i].name) == 0)
-            comparator = comparators[i].comparator;
+    if (cJSON_IsString(cmp))
+        comparator = harper__query_comparator(cmp->valuestring);
     if (value == NULL) {
         harper__buf_str(&text, "Search condition for ");
         data_js_text(&text, attr);

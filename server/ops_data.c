@@ -194,6 +194,28 @@ int data_table_open(harper *h, const char *db, const cJSON *table, data_table *d
     return rc;
 }
 
+bool data_open_checked(const ops_request *req, harper__buf *errs, int open_status,
+                       harper__buf *db, data_table *dt, ops_reply *reply)
+{
+    harper_error err = {0};
+
+    if (errs->len > 0) {
+        data_reply_errors(reply, 400, errs);
+        return false;
+    }
+    data_database_name(req, db);
+    if (harper__buf_cstr(db) == NULL) {
+        ops_reply_error(reply, 500, "out of memory");
+        return false;
+    }
+    if (data_table_open(req->h, db->data, cJSON_GetObjectItemCaseSensitive(req->body, "table"),
+                        dt, &err) != HARPER_OK) {
+        ops_reply_harper_error(reply, &err, open_status);
+        return false;
+    }
+    return true;
+}
+
 void data_table_close(data_table *dt)
 {
     cJSON_Delete(dt->desc);
@@ -578,20 +600,8 @@ static void write_records(const ops_request *req, ops_reply *reply, enum write_k
     int rc = HARPER_EBUSY;
 
     check_write_request(req, &errs);
-    if (errs.len > 0) {
-        data_reply_errors(reply, 400, &errs);
-        return;
-    }
-    data_database_name(req, &db);
-    if (harper__buf_cstr(&db) == NULL) {
-        ops_reply_error(reply, 500, "out of memory");
+    if (!data_open_checked(req, &errs, 400, &db, &dt, reply))
         goto done;
-    }
-    if (data_table_open(req->h, db.data, cJSON_GetObjectItemCaseSensitive(req->body, "table"), &dt,
-                        &err) != HARPER_OK) {
-        ops_reply_harper_error(reply, &err, 400);
-        goto done;
-    }
     if (!check_keys(&dt, records, kind, reply) || !add_attributes(&dt, records, reply))
         goto done;
     for (int attempt = 0; attempt < DATA_WRITE_ATTEMPTS && rc == HARPER_EBUSY; attempt++) {

@@ -64,6 +64,14 @@ int data_table_open(harper *h, const char *db, const cJSON *table, data_table *d
                     harper_error *err);
 void data_table_close(data_table *dt);
 
+/* The start of a handler on the one table a request names ("table"), once its checks have
+ * run: with messages in errs, replies 400 with them (freeing errs); else resolves the
+ * database into db (data_database_name) and opens the table into dt, replying 500 out of
+ * memory or harper_table_open's error with `open_status` when it is not found. True when dt
+ * is open; false once a reply is made, the caller then only frees db and closes dt. */
+bool data_open_checked(const ops_request *req, harper__buf *errs, int open_status,
+                       harper__buf *db, data_table *dt, ops_reply *reply);
+
 /* The description of attribute `name`, or NULL if the table has none. */
 const cJSON *data_table_attr(const data_table *dt, const char *name);
 

@@ -88,20 +88,8 @@ void ops_delete(const ops_request *req, ops_reply *reply)
         data_error_add(&errs, "'hash_values' must be an array");
     if (ids != NULL && !cJSON_IsArray(ids))
         data_error_add(&errs, "'ids' must be an array");
-    if (errs.len > 0) {
-        data_reply_errors(reply, 400, &errs);
-        return;
-    }
-    data_database_name(req, &db);
-    if (harper__buf_cstr(&db) == NULL) {
-        ops_reply_error(reply, 500, "out of memory");
+    if (!data_open_checked(req, &errs, 404, &db, &dt, reply))
         goto done;
-    }
-    if (data_table_open(req->h, db.data, cJSON_GetObjectItemCaseSensitive(req->body, "table"), &dt,
-                        &err) != HARPER_OK) {
-        ops_reply_harper_error(reply, &err, 404);
-        goto done;
-    }
     cJSON_ArrayForEach(id, hash_values) {
         if (!cJSON_IsObject(id) && (why = data_bad_key(id)) != NULL) {
             ops_reply_error(reply, 500, "%s", why);
@@ -231,20 +219,8 @@ void ops_delete_records_before(const ops_request *req, ops_reply *reply)
                     false);
     data_check_name(&errs, cJSON_GetObjectItemCaseSensitive(req->body, "table"), "table", true);
     check_date(&errs, cJSON_GetObjectItemCaseSensitive(req->body, "date"), &before_ms);
-    if (errs.len > 0) {
-        data_reply_errors(reply, 400, &errs);
-        return;
-    }
-    data_database_name(req, &db);
-    if (harper__buf_cstr(&db) == NULL) {
-        ops_reply_error(reply, 500, "out of memory");
+    if (!data_open_checked(req, &errs, 404, &db, &dt, reply))
         goto done;
-    }
-    if (data_table_open(req->h, db.data, cJSON_GetObjectItemCaseSensitive(req->body, "table"), &dt,
-                        &err) != HARPER_OK) {
-        ops_reply_harper_error(reply, &err, 404);
-        goto done;
-    }
     cJSON_ArrayForEach(a, dt.attrs) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "attribute");
 

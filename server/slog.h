@@ -6,6 +6,7 @@
 #define HARPER_SERVER_SLOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,6 +22,8 @@ void slog_close(server_log *log);
 
 /* Level from Harper's name ("warn"), or -1. */
 int slog_level_from_name(const char *name);
+/* Harper's name of a level ("warn"), or NULL out of range. Static. */
+const char *slog_level_name(int level);
 
 /* One line; `tag` (may be NULL) is the optional [tag] after the level. Lines below the log's
  * level cost one compare. */
@@ -34,5 +37,11 @@ void slog_from_library(int level, const char *module, const char *message, void 
  * "message"} and filters them by `query` (read_log's start, limit, level, from, until, order,
  * filter). A new array (cJSON_Delete), or NULL with err set. */
 cJSON *slog_read(const char *path, const cJSON *query, char *err, size_t err_size);
+
+/* Appends one validation message to the NUL-terminated `buf`, joined to earlier ones with ". "
+ * as Joi joins them; cut short at `size`. read_log's checks and the audit-log operations'
+ * (ops_system.c) share it. */
+void slog_add_error(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
