@@ -292,7 +292,8 @@ HARPER_API int harper_txn_begin(harper *h, const char *db, harper_txn **out, har
 HARPER_API int harper_txn_set_user(harper_txn *txn, const char *user);
 
 /* The transaction's time in epoch milliseconds with a fraction, unique and increasing across
- * the root: Harper's txn_time, and the version every write of it gets. Thread-safety: per handle. */
+ * the root: Harper's txn_time, and the version every write of it gets.
+ * Thread-safety: per handle. */
 HARPER_API double harper_txn_time(const harper_txn *txn);
 
 /* Writes record `json` to table `t` (of the transaction's database) as `kind` says. If
@@ -304,7 +305,8 @@ HARPER_API int harper_txn_write(harper_txn *txn, harper_table *t, int kind, cons
                                 size_t key_len, const char *json, size_t len, char **key_out,
                                 size_t *key_out_len, harper_error *err);
 
-/* Deletes the record with primary key `key`; HARPER_ENOTFOUND if none. Thread-safety: per handle. */
+/* Deletes the record with primary key `key`; HARPER_ENOTFOUND if none.
+ * Thread-safety: per handle. */
 HARPER_API int harper_txn_delete(harper_txn *txn, harper_table *t, const char *key,
                                  size_t key_len, harper_error *err);
 

@@ -350,7 +350,8 @@ static rocksdb_options_t *cf_options_new(harper *h, int cf)
     rocksdb_options_set_compression(o, rocksdb_lz4_compression);
     if (cf == HARPER__CF_CATALOG)
         rocksdb_options_set_merge_operator(
-            o, rocksdb_mergeoperator_create(NULL, count_destroy, count_full_merge, count_partial_merge,
+            o, rocksdb_mergeoperator_create(NULL, count_destroy, count_full_merge,
+                                            count_partial_merge,
                                             count_delete_value, count_name));
     return o;
 }

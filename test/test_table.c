@@ -97,7 +97,8 @@ TEST(table_put_get_bytes)
     CHECK_EQ_STR(str_of(rec, "name"), "Harper");
     CHECK(num_of(rec, "__createdtime__") > 1.7e12);
     CHECK(num_of(rec, "__createdtime__") == num_of(rec, "__updatedtime__"));
-    CHECK(strncmp(json, "{\"id\":1,\"name\":\"Harper\",\"tags\":[\"a\",\"b\"],\"owner\":{\"n\":null},",
+    CHECK(strncmp(json,
+                  "{\"id\":1,\"name\":\"Harper\",\"tags\":[\"a\",\"b\"],\"owner\":{\"n\":null},",
                   60) == 0);
     harper_free(json);
     cJSON_Delete(rec);
@@ -161,7 +162,8 @@ TEST(table_generated_keys)
     harper *h = open_root();
     harper_table *num = make_table(h, "data", "n", "{\"primary_key\":\"id\"}");
     harper_table *str = make_table(
-        h, "data", "s", "{\"primary_key\":\"id\",\"attributes\":[{\"name\":\"id\",\"type\":\"ID\"}]}");
+        h, "data", "s",
+        "{\"primary_key\":\"id\",\"attributes\":[{\"name\":\"id\",\"type\":\"ID\"}]}");
     harper_error err;
     harper_txn *txn;
     char *k1 = NULL;
