@@ -128,14 +128,14 @@ TEST(yaml_writes_harper_layout)
 {
     cJSON *v = cJSON_Parse("{\"http\":{\"port\":9926,\"securePort\":null,\"cors\":true,"
                            "\"corsAccessList\":[\"*\"]},\"list\":[[1,2],{\"a\":1,\"b\":[]},{}],"
-                           "\"empty\":{},\"timeout\":\"1d\",\"path\":\"/root/hdb/log\","
+                           "\"empty\":{},\"timeout\":\"1d\",\"path\":\"/srv/hdb/log\","
                            "\"big\":1e21,\"small\":1.5e-7,\"neg\":-0}");
     char *text = write_text(v);
 
     CHECK_EQ_STR(text, "http:\n  port: 9926\n  securePort: null\n  cors: true\n"
                        "  corsAccessList:\n    - \"*\"\n"
                        "list:\n  - - 1\n    - 2\n  - a: 1\n    b: []\n  - {}\n"
-                       "empty: {}\ntimeout: 1d\npath: /root/hdb/log\nbig: 1e+21\n"
+                       "empty: {}\ntimeout: 1d\npath: /srv/hdb/log\nbig: 1e+21\n"
                        "small: 1.5e-7\nneg: 0\n");
     free(text);
     cJSON_Delete(v);
@@ -155,7 +155,7 @@ TEST(yaml_quotes_what_would_change)
         ">", "'", "\"", "{x}", "[x]", ",x", "line\nbreak", "tab\there", "cr\r", "bell\a",
         "del\x7f", "\xc2\x85nel", "\xe2\x80\xa8ls", "\357\273\277bom", "caf\xc3\xa9",
     };
-    static const char *const plain[] = {"a#b", "1d", "64M", "/root/hdb", "a:b", "x-y", "a b",
+    static const char *const plain[] = {"a#b", "1d", "64M", "/srv/hdb", "a:b", "x-y", "a b",
                                         "\\"};
     cJSON *list = cJSON_CreateArray();
     cJSON *back;
@@ -211,18 +211,18 @@ TEST(yaml_harper_config_round_trips_byte_for_byte)
         "  operationTokenTimeout: 1d\n  refreshTokenTimeout: 30d\nanalytics:\n"
         "  aggregatePeriod: 60\n  replicate: false\nreplication:\n  securePort: 9933\n"
         "  enableRootCAs: true\n  hostname: localhost\n  databases: \"*\"\n  routes: null\n"
-        "componentsRoot: /root/hdb/components\nlocalStudio:\n  enabled: true\nlogging:\n"
+        "componentsRoot: /srv/hdb/components\nlocalStudio:\n  enabled: true\nlogging:\n"
         "  auditAuthEvents:\n    logFailed: false\n    logSuccessful: false\n  auditLog: true\n"
-        "  auditRetention: 3d\n  file: true\n  level: info\n  root: /root/hdb/log\n"
+        "  auditRetention: 3d\n  file: true\n  level: info\n  root: /srv/hdb/log\n"
         "  rotation:\n    enabled: true\n    compress: false\n    interval: null\n"
-        "    maxSize: 64M\n    path: /root/hdb/log\n  stdStreams: true\nmqtt:\n  network:\n"
+        "    maxSize: 64M\n    path: /srv/hdb/log\n  stdStreams: true\nmqtt:\n  network:\n"
         "    port: 1883\n    securePort: 8883\n    mtls: false\n  webSocket: true\n"
         "  requireAuthentication: true\noperationsApi:\n  network:\n    cors: true\n"
-        "    corsAccessList:\n      - \"*\"\n    domainSocket: /root/hdb/operations-server\n"
-        "    port: 9925\n    securePort: null\nrootPath: /root/hdb\nstorage:\n"
+        "    corsAccessList:\n      - \"*\"\n    domainSocket: /srv/hdb/operations-server\n"
+        "    port: 9925\n    securePort: null\nrootPath: /srv/hdb\nstorage:\n"
         "  writeAsync: false\n  caching: true\n  compression: true\n  noReadAhead: false\n"
-        "  path: /root/hdb/database\n  prefetchWrites: true\ntls:\n"
-        "  privateKey: /root/hdb/keys/privateKey.pem\n";
+        "  path: /srv/hdb/database\n  prefetchWrites: true\ntls:\n"
+        "  privateKey: /srv/hdb/keys/privateKey.pem\n";
     cJSON *v = parse_ok(file);
     char *text = write_text(v);
 
