@@ -593,15 +593,25 @@ static const char *spelled_type(const harper__attr *a)
     return harper__type_name(a->type);
 }
 
-static bool add_stored_attr(cJSON *list, const harper__attr *a)
+/* A new object at the end of `list`, or NULL (nothing added) when memory runs out. */
+static cJSON *append_object(cJSON *list)
 {
     cJSON *obj = cJSON_CreateObject();
-    bool ok;
 
     if (obj == NULL || !cJSON_AddItemToArray(list, obj)) {
         cJSON_Delete(obj);
-        return false;
+        return NULL;
     }
+    return obj;
+}
+
+static bool add_stored_attr(cJSON *list, const harper__attr *a)
+{
+    cJSON *obj = append_object(list);
+    bool ok;
+
+    if (obj == NULL)
+        return false;
     ok = cJSON_AddStringToObject(obj, "name", a->name) != NULL;
     ok = ok && cJSON_AddNumberToObject(obj, "id", a->id) != NULL;
     if (ok && a->type != HARPER__T_NONE)
@@ -849,13 +859,11 @@ done:
 
 static bool describe_attr(cJSON *list, const harper__attr *a)
 {
-    cJSON *obj = cJSON_CreateObject();
+    cJSON *obj = append_object(list);
     bool ok;
 
-    if (obj == NULL || !cJSON_AddItemToArray(list, obj)) {
-        cJSON_Delete(obj);
+    if (obj == NULL)
         return false;
-    }
     ok = cJSON_AddStringToObject(obj, "attribute", a->name) != NULL;
     if (ok && a->type != HARPER__T_NONE)
         ok = cJSON_AddStringToObject(obj, "type", spelled_type(a)) != NULL;
