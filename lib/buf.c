@@ -70,15 +70,15 @@ void harper__buf_u64be(harper__buf *b, uint64_t v)
     harper__buf_append(b, p, 8);
 }
 
-void harper__buf_printf(harper__buf *b, const char *fmt, ...)
+static void buf_vprintf(harper__buf *b, const char *fmt, va_list ap)
 {
-    va_list ap;
+    va_list copy;
     int n;
     char *dst;
 
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_copy(copy, ap);
+    n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
     if (n < 0) {
         b->failed = 1;
         return;
@@ -86,10 +86,44 @@ void harper__buf_printf(harper__buf *b, const char *fmt, ...)
     dst = harper__buf_reserve(b, (size_t)n + 1);
     if (dst == NULL)
         return;
-    va_start(ap, fmt);
     vsnprintf(dst, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
+}
+
+void harper__buf_printf(harper__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void harper__buf_join(harper__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (b->len > 0)
+        harper__buf_append(b, ". ", 2);
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void harper__join(char *list, size_t size, const char *fmt, ...)
+{
+    size_t used = strnlen(list, size);
+    va_list ap;
+
+    if (used + 1 >= size)
+        return;
+    if (used > 0 && used + 3 < size) {
+        memcpy(list + used, ". ", 3);
+        used += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(list + used, size - used, fmt, ap);
+    va_end(ap);
 }
 
 char *harper__buf_cstr(harper__buf *b)

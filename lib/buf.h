@@ -23,6 +23,12 @@ void harper__buf_u32be(harper__buf *b, uint32_t v);
 void harper__buf_u64be(harper__buf *b, uint64_t v);
 /* Appends printf-style text. */
 void harper__buf_printf(harper__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends one message to a list of them, after ". " unless it is the first: how Harper joins
+ * validation messages. */
+void harper__buf_join(harper__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same into a fixed NUL-terminated array of `size` bytes; what does not fit is cut. */
+void harper__join(char *list, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Makes room for `n` more bytes; returns a pointer to them or NULL (and sets failed). */
 char *harper__buf_reserve(harper__buf *b, size_t n);
 /* Appends a NUL that is not counted in len; returns data or NULL on failure. */

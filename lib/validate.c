@@ -325,7 +325,7 @@ int harper__validate_attr_names(const harper__table_def *def, const cJSON *rec,
  * Dates: proleptic Gregorian calendar, UTC, Howard Hinnant's days_from_civil/civil_from_days
  */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t harper__days_from_civil(int64_t y, int m, int d)
 {
     int64_t era;
     int64_t yoe;
@@ -516,7 +516,7 @@ int harper__ms_from_iso(const char *s, double *ms)
     }
     if (*p != '\0')
         return -1;
-    t = days_from_civil(year, month, day) * MS_PER_DAY + ms_of_day - offset_ms;
+    t = harper__days_from_civil(year, month, day) * MS_PER_DAY + ms_of_day - offset_ms;
     if (t > (int64_t)MAX_DATE_MS || t < -(int64_t)MAX_DATE_MS)
         return -1;
     *ms = (double)t;

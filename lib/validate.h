@@ -3,6 +3,8 @@
 #ifndef HARPER_VALIDATE_H
 #define HARPER_VALIDATE_H
 
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
@@ -41,6 +43,8 @@ int harper__validate_attr_names(const harper__table_def *def, const cJSON *rec,
  * Returns 0 on success, -1 if it is not such a date (*ms untouched). Neither depends on the
  * process's locale or time zone. */
 void harper__iso_from_ms(double ms, char *out, size_t size);
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (negative before). */
+int64_t harper__days_from_civil(int64_t y, int m, int d);
 int harper__ms_from_iso(const char *s, double *ms);
 
 #endif

@@ -172,19 +172,28 @@ int config_path_set(cJSON *tree, const char *path, cJSON *value)
     }
 }
 
-void config_path_delete(cJSON *tree, const char *path)
+cJSON *config_path_parent(const cJSON *tree, const char *path, const char **key)
 {
     const char *dot = strrchr(path, '.');
-    cJSON *parent = tree;
+    char *parent_path;
+    cJSON *parent;
 
-    if (dot != NULL) {
-        char *parent_path = strndup(path, (size_t)(dot - path));
+    *key = dot != NULL ? dot + 1 : path;
+    if (dot == NULL)
+        return (cJSON *)tree;
+    parent_path = strndup(path, (size_t)(dot - path));
+    parent = parent_path != NULL ? config_path_get(tree, parent_path) : NULL;
+    free(parent_path);
+    return parent;
+}
 
-        parent = parent_path != NULL ? config_path_get(tree, parent_path) : NULL;
-        free(parent_path);
-    }
+void config_path_delete(cJSON *tree, const char *path)
+{
+    const char *key;
+    cJSON *parent = config_path_parent(tree, path, &key);
+
     if (cJSON_IsObject(parent))
-        cJSON_DeleteItemFromObjectCaseSensitive(parent, dot != NULL ? dot + 1 : path);
+        cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
 }
 
 /* Adds every leaf of `v` (arrays are leaves) to `out` as {dotted path: copy}. */
@@ -363,7 +372,8 @@ static int write_config(const char *root, const char *file, const cJSON *tree, b
     if (json_to_yaml(tree, &text) != 0)
         config_fail(err, err_size, "%s: cannot write the configuration as YAML", file);
     else if (backup && backup_config(root, file) != 0)
-        config_fail(err, err_size, "%s: cannot back up to %s/backup: %s", file, root, strerror(errno));
+        config_fail(err, err_size, "%s: cannot back up to %s/backup: %s", file, root,
+                    strerror(errno));
     else if (config_write_file(file, text.data, text.len) != 0)
         config_fail(err, err_size, "%s: %s", file, strerror(errno));
     else

@@ -67,15 +67,12 @@ int config_normalize_threads(cJSON *tree)
 static int default_path(cJSON *tree, const char *path, const char *root, const char *name,
                         const char *placeholder)
 {
-    const char *dot = strrchr(path, '.');
-    char *parent_path = dot != NULL ? strndup(path, (size_t)(dot - path)) : NULL;
-    const cJSON *parent = dot == NULL ? tree : parent_path != NULL ? config_path_get(tree, parent_path)
-                                                                   : NULL;
+    const char *key;
+    const cJSON *parent = config_path_parent(tree, path, &key);
     const cJSON *now = config_path_get(tree, path);
     char *value = NULL;
     int rc = 0;
 
-    free(parent_path);
     if (cJSON_IsObject(parent) && (now == NULL || cJSON_IsNull(now) ||
                                    (placeholder != NULL && cJSON_IsString(now) &&
                                     strcmp(now->valuestring, placeholder) == 0)))
@@ -194,21 +191,6 @@ static const struct {
     {"storage.path", R_PATH}, {"storage.prefetchWrites", R_BOOL},
 };
 
-static void add_error(harper__buf *msgs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_error(harper__buf *msgs, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (msgs->len > 0)
-        harper__buf_str(msgs, ". ");    /* how Joi joins its messages */
-    harper__buf_str(msgs, line);
-}
-
 /* A rotation size or interval: a number, then one of `units` (logging.rotation.*); true if
  * valid, else *bad_unit says which message. parseInt's reading: blanks, a sign, a digit. */
 static bool valid_with_unit(const char *s, const char *units, bool *bad_unit)
@@ -245,101 +227,105 @@ static void check_rule(cJSON *parent, const char *key, const char *path, enum ru
     switch (rule) {
     case R_OBJECT:
         if (!cJSON_IsObject(v))
-            add_error(msgs, "'%s' must be of type object", path);
+            harper__buf_join(msgs, "'%s' must be of type object", path);
         break;
     case R_AUTH:
         if (!cJSON_IsObject(v) && !cJSON_IsBool(v))
-            add_error(msgs, "'%s' must be one of [object, boolean]", path);
+            harper__buf_join(msgs, "'%s' must be one of [object, boolean]", path);
         break;
     case R_BOOL:
         if (!cJSON_IsBool(v))
-            add_error(msgs, "'%s' must be a boolean", path);
+            harper__buf_join(msgs, "'%s' must be a boolean", path);
         break;
     case R_BOOL_OR_OBJECT:
         if (!cJSON_IsBool(v) && !cJSON_IsObject(v))
-            add_error(msgs, "'%s' must be one of [boolean, object]", path);
+            harper__buf_join(msgs, "'%s' must be one of [boolean, object]", path);
         break;
     case R_PORT:
         if (cJSON_IsNull(v))
             break;
         if (!cJSON_IsNumber(v))
-            add_error(msgs, cJSON_IsString(v) ? "'%s' must be a number"
+            harper__buf_join(msgs, cJSON_IsString(v) ? "'%s' must be a number"
                                               : "'%s' must be one of [number, string]", path);
         else if (number < 0)
-            add_error(msgs, "'%s' must be greater than or equal to 0", path);
+            harper__buf_join(msgs, "'%s' must be greater than or equal to 0", path);
         else if (number > 65535)
-            add_error(msgs, "'%s' must be less than or equal to 65535", path);
+            harper__buf_join(msgs, "'%s' must be less than or equal to 65535", path);
         else if (number != floor(number))
-            add_error(msgs, "'%s' must be an integer", path);
+            harper__buf_join(msgs, "'%s' must be an integer", path);
         break;
     case R_NUMBER:
     case R_NUMBER_MIN0:
     case R_NUMBER_MIN1:
     case R_THREADS:
         if (!cJSON_IsNumber(v) && !(rule == R_THREADS && cJSON_IsNull(v)))
-            add_error(msgs, "'%s' must be a number", path);
+            harper__buf_join(msgs, "'%s' must be a number", path);
         else if ((rule == R_NUMBER_MIN0 || rule == R_THREADS) && number < 0)
-            add_error(msgs, "'%s' must be greater than or equal to 0", path);
+            harper__buf_join(msgs, "'%s' must be greater than or equal to 0", path);
         else if (rule == R_NUMBER_MIN1 && number < 1)
-            add_error(msgs, "'%s' must be greater than or equal to 1", path);
+            harper__buf_join(msgs, "'%s' must be greater than or equal to 1", path);
         else if (rule == R_THREADS && number > 1000)
-            add_error(msgs, "'%s' must be less than or equal to 1000", path);
+            harper__buf_join(msgs, "'%s' must be less than or equal to 1000", path);
         break;
     case R_STRING:
     case R_STRING_OR_NULL:
     case R_PATH:
         if (!cJSON_IsString(v) && !(rule == R_STRING_OR_NULL && cJSON_IsNull(v)))
-            add_error(msgs, "'%s' must be a string", path);
+            harper__buf_join(msgs, "'%s' must be a string", path);
         else if (rule == R_PATH && strcmp(v->valuestring, "/") != 0 &&
                  (v->valuestring[0] == '\0' ||
                   !(isalnum((unsigned char)v->valuestring[strlen(v->valuestring) - 1]) ||
                     strchr("/\\_:-", v->valuestring[strlen(v->valuestring) - 1]) != NULL)))
-            add_error(msgs, "'%s' with value \"%.200s\" fails to match the directory path "
+            harper__buf_join(msgs, "'%s' with value \"%.200s\" fails to match the directory path "
                       "pattern", path, v->valuestring);
         break;
     case R_ARRAY:
     case R_ARRAY_OR_NULL:
         if (!cJSON_IsArray(v) && !(rule == R_ARRAY_OR_NULL && cJSON_IsNull(v)))
-            add_error(msgs, "'%s' must be an array", path);
+            harper__buf_join(msgs, "'%s' must be an array", path);
         break;
     case R_STRING_OR_ARRAY:
         if (!cJSON_IsString(v) && !cJSON_IsArray(v))
-            add_error(msgs, "'%s' must be one of [string, array]", path);
+            harper__buf_join(msgs, "'%s' must be one of [string, array]", path);
         break;
     case R_HOSTNAME:
         if (!cJSON_IsString(v) && !cJSON_IsNumber(v) && !cJSON_IsNull(v))
-            add_error(msgs, "'%s' must be one of [string, number]", path);
+            harper__buf_join(msgs, "'%s' must be one of [string, number]", path);
         break;
     case R_LEVEL:
         for (size_t i = 0; i < 7 && v != NULL; i++)
             if (cJSON_IsString(v) && strcmp(v->valuestring, levels[i]) == 0)
                 v = NULL;
         if (v != NULL)
-            add_error(msgs, "'%s' must be one of [notify, fatal, error, warn, info, debug, "
+            harper__buf_join(msgs, "'%s' must be one of [notify, fatal, error, warn, info, debug, "
                       "trace]", path);
         break;
     case R_HASH:
         if (!cJSON_IsNull(v) && !(cJSON_IsString(v) && (strcmp(v->valuestring, "md5") == 0 ||
                                                         strcmp(v->valuestring, "sha256") == 0 ||
                                                         strcmp(v->valuestring, "argon2id") == 0)))
-            add_error(msgs, "'%s' must be one of [md5, sha256, argon2id]", path);
+            harper__buf_join(msgs, "'%s' must be one of [md5, sha256, argon2id]", path);
         break;
     case R_MAXSIZE:
     case R_INTERVAL:
         if (cJSON_IsNull(v))
             break;
         if (!cJSON_IsString(v))
-            add_error(msgs, "'%s' must be a string", path);
+            harper__buf_join(msgs, "'%s' must be a string", path);
         else if (valid_with_unit(v->valuestring, rule == R_MAXSIZE ? "GMK" : "DHM", &bad_unit))
             break;
         else if (rule == R_MAXSIZE)
-            add_error(msgs, bad_unit ? "Invalid %s unit. Available units are G, M or K"
-                      : "Invalid %s value. Value should be a number followed by unit e.g. '10M'",
-                      path);
+            harper__buf_join(msgs, bad_unit
+                                       ? "Invalid %s unit. Available units are G, M or K"
+                                       : "Invalid %s value. Value should be a number followed by "
+                                         "unit e.g. '10M'",
+                             path);
         else
-            add_error(msgs, bad_unit ? "Invalid %s unit. Available units are D, H or M (minutes)"
-                      : "Invalid %s value. Value should be a number followed by unit e.g. '10D'",
-                      path);
+            harper__buf_join(msgs, bad_unit
+                                       ? "Invalid %s unit. Available units are D, H or M (minutes)"
+                                       : "Invalid %s value. Value should be a number followed by "
+                                         "unit e.g. '10D'",
+                             path);
         break;
     }
 }
@@ -351,17 +337,12 @@ int config_validate(cJSON *tree, char *err, size_t err_size)
     int rc = 0;
 
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
-        const char *dot = strrchr(rules[i].path, '.');
-        char *parent_path = dot != NULL ? strndup(rules[i].path, (size_t)(dot - rules[i].path))
-                                        : NULL;
-        cJSON *parent = dot == NULL ? tree : parent_path != NULL ? config_path_get(tree, parent_path)
-                                                                 : NULL;
-        const char *key = dot != NULL ? dot + 1 : rules[i].path;
+        const char *key;
+        cJSON *parent = config_path_parent(tree, rules[i].path, &key);
 
         /* Absent is allowed; a parent of another type was reported, or may be (mtls: true). */
         if (cJSON_IsObject(parent) && cJSON_GetObjectItemCaseSensitive(parent, key) != NULL)
             check_rule(parent, key, rules[i].path, rules[i].rule, &msgs);
-        free(parent_path);
     }
     for (int i = 0; i < 2; i++) {
         const char *name = i == 0 ? "http" : "operationsApi.network";
@@ -378,7 +359,7 @@ int config_validate(cJSON *tree, char *err, size_t err_size)
         if (cJSON_IsNumber(plain) && plain->valuedouble != 0 && cJSON_IsNumber(secure) &&
             plain->valuedouble == secure->valuedouble) {
             harper__buf_reset(&msgs);
-            add_error(&msgs, "%s and %s cannot be the same value", plain_path, secure_path);
+            harper__buf_join(&msgs, "%s and %s cannot be the same value", plain_path, secure_path);
             break;
         }
     }

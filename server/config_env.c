@@ -305,8 +305,9 @@ static int env_json(const char *name, cJSON **out, char *err, size_t err_size)
         return 0;
     *out = cJSON_ParseWithOpts(text, &end, 1);
     if (*out == NULL)
-        return config_fail(err, err_size, "Invalid JSON syntax in %s: unexpected text at position %ld",
-                    name, end != NULL ? (long)(end - text) : 0L);
+        return config_fail(err, err_size,
+                           "Invalid JSON syntax in %s: unexpected text at position %ld", name,
+                           end != NULL ? (long)(end - text) : 0L);
     if (!cJSON_IsObject(*out)) {
         const char *type = cJSON_IsString(*out) ? "string" : cJSON_IsNumber(*out) ? "number"
                            : cJSON_IsBool(*out) ? "boolean" : "object";
@@ -527,7 +528,8 @@ int config_apply_env_json(cJSON *tree, const char *root, bool install, char *err
             cJSON_DeleteItemFromObjectCaseSensitive(snapshots, names[i]);
     }
     if (state_save(root, state) != 0)
-        config_fail(err, err_size, "cannot write %s/backup/%s: %s", root, STATE_FILE, strerror(errno));
+        config_fail(err, err_size, "cannot write %s/backup/%s: %s", root, STATE_FILE,
+                    strerror(errno));
     else
         rc = 0;
 done:

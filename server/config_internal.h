@@ -15,6 +15,9 @@ int config_fail(char *err, size_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The value at a dotted path (a segment of digits indexes an array), or NULL. Borrowed. */
 cJSON *config_path_get(const cJSON *tree, const char *path);
+/* The object holding the last segment of `path` (NULL if there is none), and that segment in
+ * *key (pointing into path). */
+cJSON *config_path_parent(const cJSON *tree, const char *path, const char **key);
 /* Sets the value at `path`, taking it (also on failure), making missing parents. 0 or -1. */
 int config_path_set(cJSON *tree, const char *path, cJSON *value);
 void config_path_delete(cJSON *tree, const char *path);

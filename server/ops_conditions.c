@@ -86,28 +86,28 @@ static void conditions_check_request(const cJSON *body, const cJSON *conds, int6
     data_check_name(errs, cJSON_GetObjectItemCaseSensitive(body, "schema"), "schema", false);
     data_check_name(errs, cJSON_GetObjectItemCaseSensitive(body, "table"), "table", true);
     if (!parse_logic(op, &logic)) {
-        data_error_add(errs, "'operator' must be one of [and, or]");
+        harper__buf_join(errs, "'operator' must be one of [and, or]");
         if (!cJSON_IsString(op))
-            data_error_add(errs, "'operator' must be a string");
+            harper__buf_join(errs, "'operator' must be a string");
     }
     data_check_count(errs, cJSON_GetObjectItemCaseSensitive(body, "offset"), "offset", 0, offset);
     data_check_count(errs, cJSON_GetObjectItemCaseSensitive(body, "limit"), "limit", 1, limit);
     data_check_get_attributes(errs, data_get_attributes(body));
     if (sort != NULL && !cJSON_IsObject(sort)) {
-        data_error_add(errs, "'sort' must be of type object");
+        harper__buf_join(errs, "'sort' must be of type object");
     } else if (sort != NULL) {
         const cJSON *desc = cJSON_GetObjectItemCaseSensitive(sort, "descending");
 
         data_check_attr(errs, cJSON_GetObjectItemCaseSensitive(sort, "attribute"),
                         "sort.attribute", false);
         if (desc != NULL && !data_joi_bool(desc, &flag))
-            data_error_add(errs, "'sort.descending' must be a boolean");
+            harper__buf_join(errs, "'sort.descending' must be a boolean");
     }
     if (conds->child == NULL)
-        data_error_add(errs, "'conditions' must contain at least 1 items");
+        harper__buf_join(errs, "'conditions' must contain at least 1 items");
     cJSON_ArrayForEach(c, conds) {
         if (is_group(c) && !parse_logic(cJSON_GetObjectItemCaseSensitive(c, "operator"), &logic))
-            data_error_add(errs, "'conditions[%d]' does not match any of the allowed types", i);
+            harper__buf_join(errs, "'conditions[%d]' does not match any of the allowed types", i);
         i++;
     }
 }

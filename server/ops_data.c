@@ -24,19 +24,6 @@ int data_oom(harper_error *err)
     return HARPER_ENOMEM;
 }
 
-void data_error_add(harper__buf *errs, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (errs->len > 0)
-        harper__buf_str(errs, ". ");
-    harper__buf_str(errs, text);
-}
-
 bool data_truthy(const cJSON *v)
 {
     if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v))
@@ -107,18 +94,18 @@ static void check_name_or(harper__buf *errs, const cJSON *v, const char *label, 
 
     if (v == NULL) {
         if (required)
-            data_error_add(errs, "'%s' is required", label);
+            harper__buf_join(errs, "'%s' is required", label);
         return;
     }
     if (cJSON_IsNumber(v) || (array_ok && cJSON_IsArray(v)))
         return;
     if (!cJSON_IsString(v)) {
-        data_error_add(errs, "'%s' must be one of [string, number%s]", label,
+        harper__buf_join(errs, "'%s' must be one of [string, number%s]", label,
                        array_ok ? ", array" : "");
         return;
     }
     if (v->valuestring[0] == '\0') {
-        data_error_add(errs, "'%s' is not allowed to be empty", label);
+        harper__buf_join(errs, "'%s' is not allowed to be empty", label);
         return;
     }
     if (utf16_length(v->valuestring) > 250)
@@ -127,9 +114,9 @@ static void check_name_or(harper__buf *errs, const cJSON *v, const char *label, 
         problem[n++] = "names cannot include backticks or forward slashes";
     /* One failed rule is reported as itself; more make Joi give up on the alternative. */
     if (n == 1)
-        data_error_add(errs, "'%s' %s", label, problem[0]);
+        harper__buf_join(errs, "'%s' %s", label, problem[0]);
     else if (n == 2)
-        data_error_add(errs, "'%s' does not match any of the allowed types", label);
+        harper__buf_join(errs, "'%s' does not match any of the allowed types", label);
 }
 
 void data_check_name(harper__buf *errs, const cJSON *v, const char *label, bool required)
@@ -289,29 +276,24 @@ static void check_write_request(const ops_request *req, harper__buf *errs)
                     false);
     data_check_name(errs, cJSON_GetObjectItemCaseSensitive(req->body, "table"), "table", true);
     if (records == NULL) {
-        data_error_add(errs, "'records' is required");
+        harper__buf_join(errs, "'records' is required");
         return;
     }
     if (!cJSON_IsArray(records)) {
-        data_error_add(errs, "'records' must be an array");
+        harper__buf_join(errs, "'records' must be an array");
         return;
     }
     cJSON_ArrayForEach(rec, records) {
         const cJSON *p;
 
         if (!cJSON_IsObject(rec)) {
-            data_error_add(errs, "'records[%d]' must be of type object", i);
+            harper__buf_join(errs, "'records[%d]' must be of type object", i);
         } else {
             cJSON_ArrayForEach(p, rec) {
                 if (p->string[0] != '\0' && strcmp(p->string, "null") != 0 &&
                     strcmp(p->string, "undefined") != 0)
                     continue;
-                /* Appended piece by piece: the name is the client's, of any length. */
-                if (errs->len > 0)
-                    harper__buf_str(errs, ". ");
-                harper__buf_str(errs, "Invalid attribute name: '");
-                harper__buf_str(errs, p->string);
-                harper__buf_byte(errs, '\'');
+                harper__buf_join(errs, "Invalid attribute name: '%s'", p->string);
             }
         }
         i++;

@@ -21,9 +21,6 @@
 /* Sets err to HARPER_ENOMEM "out of memory" and returns HARPER_ENOMEM. */
 int data_oom(harper_error *err);
 
-/* Appends a message to `errs`, after ". " when it holds one already. */
-void data_error_add(harper__buf *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Whether JavaScript counts `v` as true (absent, null, false, 0 and "" do not). */
 bool data_truthy(const cJSON *v);
 

@@ -83,11 +83,11 @@ void ops_delete(const ops_request *req, ops_reply *reply)
                     false);
     data_check_name(&errs, cJSON_GetObjectItemCaseSensitive(req->body, "table"), "table", true);
     if (hash_values == NULL)
-        data_error_add(&errs, "'hash_values' is required");
+        harper__buf_join(&errs, "'hash_values' is required");
     else if (!cJSON_IsArray(hash_values))
-        data_error_add(&errs, "'hash_values' must be an array");
+        harper__buf_join(&errs, "'hash_values' must be an array");
     if (ids != NULL && !cJSON_IsArray(ids))
-        data_error_add(&errs, "'ids' must be an array");
+        harper__buf_join(&errs, "'ids' must be an array");
     if (!data_open_checked(req, &errs, 404, &db, &dt, reply))
         goto done;
     cJSON_ArrayForEach(id, hash_values) {
@@ -122,13 +122,13 @@ done:
 static void check_date(harper__buf *errs, const cJSON *date, double *ms)
 {
     if (date == NULL)
-        data_error_add(errs, "'date' is required");
+        harper__buf_join(errs, "'date' is required");
     else if (cJSON_IsNumber(date))
         *ms = date->valuedouble;
     else if (!cJSON_IsString(date))
-        data_error_add(errs, "'date' must be a valid date");
+        harper__buf_join(errs, "'date' must be a valid date");
     else if (harper__ms_from_iso(date->valuestring, ms) != 0)
-        data_error_add(errs, "'date' must be in ISO 8601 date format");
+        harper__buf_join(errs, "'date' must be in ISO 8601 date format");
 }
 
 /* Appends to the array `keys` the primary keys of the records created before `before_ms`. */

@@ -29,22 +29,6 @@ typedef struct errors {
     char text[1024];
 } errors;
 
-static void errors_add(errors *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void errors_add(errors *e, const char *fmt, ...)
-{
-    size_t used = strlen(e->text);
-    va_list ap;
-
-    if (used > 0 && used + 2 < sizeof e->text) {
-        memcpy(e->text + used, ". ", 3);
-        used += 2;
-    }
-    va_start(ap, fmt);
-    vsnprintf(e->text + used, sizeof e->text - used, fmt, ap);
-    va_end(ap);
-}
-
 /* Answers 400 with the collected messages; false when there were none. */
 static bool errors_reply(const errors *e, ops_reply *reply)
 {
@@ -101,24 +85,26 @@ static void check_string(errors *e, const cJSON *v, const char *label, int rules
 {
     if (v == NULL) {
         if (rules & RULE_REQUIRED)
-            errors_add(e, "'%s' is required", label);
+            harper__join(e->text, sizeof e->text, "'%s' is required", label);
         return;
     }
     if (!cJSON_IsString(v)) {
-        errors_add(e, "'%s' must be a string", label);
+        harper__join(e->text, sizeof e->text, "'%s' must be a string", label);
         return;
     }
     if (v->valuestring[0] == '\0') {
-        errors_add(e, "'%s' is not allowed to be empty", label);
+        harper__join(e->text, sizeof e->text, "'%s' is not allowed to be empty", label);
         return;
     }
     if (!(rules & RULE_NAME))
         return;
     if (js_length(v->valuestring) > MAX_NAME_LEN)
-        errors_add(e, "'%s' length must be less than or equal to %d characters long", label,
-                   MAX_NAME_LEN);
+        harper__join(e->text, sizeof e->text,
+                     "'%s' length must be less than or equal to %d characters long", label,
+                     MAX_NAME_LEN);
     if (!name_chars_ok(v->valuestring))
-        errors_add(e, "'%s' names cannot include backticks or forward slashes", label);
+        harper__join(e->text, sizeof e->text,
+                     "'%s' names cannot include backticks or forward slashes", label);
 }
 
 /* Joi's boolean().strict(). */
@@ -127,7 +113,7 @@ static void check_bool(errors *e, const cJSON *body, const char *name)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
 
     if (v != NULL && !cJSON_IsBool(v))
-        errors_add(e, "'%s' must be a boolean", name);
+        harper__join(e->text, sizeof e->text, "'%s' must be a boolean", name);
 }
 
 static const cJSON *param(const ops_request *req, const char *name)
@@ -297,7 +283,7 @@ void ops_drop_database(const ops_request *req, ops_reply *reply)
     check_string(&e, db_param, "database", 0);
     check_string(&e, schema_param, "schema", 0);
     if (db_param == NULL && schema_param == NULL)
-        errors_add(&e, "'database' is required");
+        harper__join(e.text, sizeof e.text, "'database' is required");
     if (errors_reply(&e, reply))
         return;
     if (refuse_system(req, reply))
@@ -344,7 +330,7 @@ static void check_residence(errors *e, const cJSON *residence)
     if (residence == NULL)
         return;
     if (!cJSON_IsArray(residence)) {
-        errors_add(e, "'residence' must be an array");
+        harper__join(e->text, sizeof e->text, "'residence' must be an array");
         return;
     }
     cJSON_ArrayForEach(item, residence) {
@@ -367,9 +353,9 @@ static void check_create_table(const ops_request *req, errors *e)
     check_string(e, param(req, "table"), "table", RULE_NAME | RULE_REQUIRED);
     check_residence(e, residence);
     if (pk == NULL || cJSON_IsNull(pk))
-        errors_add(e, "'primary_key' is required");
+        harper__join(e->text, sizeof e->text, "'primary_key' is required");
     else if (!cJSON_IsString(pk))
-        errors_add(e, "'primary_key' must be a string");
+        harper__join(e->text, sizeof e->text, "'primary_key' must be a string");
     else
         check_string(e, pk, "hash_attribute", RULE_NAME);
 }

@@ -45,16 +45,16 @@ void data_check_count(harper__buf *errs, const cJSON *v, const char *label, int6
     if (v == NULL)
         return;
     if (!joi_number(v, &d)) {
-        data_error_add(errs, "'%s' must be a number", label);
+        harper__buf_join(errs, "'%s' must be a number", label);
     } else if (isinf(d)) {
-        data_error_add(errs, "'%s' cannot be infinity", label);
+        harper__buf_join(errs, "'%s' cannot be infinity", label);
     } else if (fabs(d) > 9007199254740991.0) {
-        data_error_add(errs, "'%s' must be a safe number", label);
+        harper__buf_join(errs, "'%s' must be a safe number", label);
     } else {
         if (d != floor(d))
-            data_error_add(errs, "'%s' must be an integer", label);
+            harper__buf_join(errs, "'%s' must be an integer", label);
         if (d < (double)min)
-            data_error_add(errs, "'%s' must be greater than or equal to %lld", label,
+            harper__buf_join(errs, "'%s' must be greater than or equal to %lld", label,
                            (long long)min);
         *out = (int64_t)d;
     }
@@ -83,11 +83,11 @@ void data_check_get_attributes(harper__buf *errs, const cJSON *sel)
     if (sel == NULL)
         return;
     if (!cJSON_IsArray(sel)) {
-        data_error_add(errs, "'get_attributes' must be an array");
+        harper__buf_join(errs, "'get_attributes' must be an array");
         return;
     }
     if (sel->child == NULL)
-        data_error_add(errs, "'get_attributes' must contain at least 1 items");
+        harper__buf_join(errs, "'get_attributes' must contain at least 1 items");
     cJSON_ArrayForEach(item, sel) {
         snprintf(label, sizeof label, "get_attributes[%d]", i++);
         if (!cJSON_IsObject(item))
@@ -250,14 +250,8 @@ bool data_add_sort(const data_table *dt, harper_query *q, const cJSON *sort, ops
 /* ---- search_by_id ---- */
 
 /* Harper's hand-written check for search_by_id adds messages so: a check that passes adds ""
- * which, after an earlier message, still appends the ". " separator; the whole is trimmed. */
-static void id_error_add(harper__buf *errs, const char *text)
-{
-    if (errs->len > 0)
-        harper__buf_str(errs, ". ");
-    harper__buf_str(errs, text);
-}
-
+ * which, after an earlier message, still appends the ". " separator; the whole is trimmed.
+ * harper__buf_join(errs, "%s", "") does just that. */
 /* checkValidTable(label, v): "" when v is a good name. */
 static void id_check_name(harper__buf *errs, const char *label, const cJSON *v)
 {
@@ -273,7 +267,7 @@ static void id_check_name(harper__buf *errs, const char *label, const cJSON *v)
     } else {
         text[0] = '\0';
     }
-    id_error_add(errs, text);
+    harper__buf_join(errs, "%s", text);
 }
 
 /* An array every element of which is a string or a number. */
@@ -300,19 +294,19 @@ static void id_check_request(const ops_request *req, const cJSON *ids, const cJS
         id_check_name(errs, "database", db);
     id_check_name(errs, "table", cJSON_GetObjectItemCaseSensitive(req->body, "table"));
     if (!data_truthy(ids))
-        id_error_add(errs, "'hash_values' is required");
+        harper__buf_join(errs, "%s", "'hash_values' is required");
     else if (!cJSON_IsArray(ids))
-        id_error_add(errs, "'hash_values' must be an array");
+        harper__buf_join(errs, "%s", "'hash_values' must be an array");
     else if (!strings_or_numbers(ids))
-        id_error_add(errs, "'hash_values' must be strings or numbers");
+        harper__buf_join(errs, "%s", "'hash_values' must be strings or numbers");
     if (!data_truthy(sel))
-        id_error_add(errs, "'get_attributes' is required");
+        harper__buf_join(errs, "%s", "'get_attributes' is required");
     else if (!cJSON_IsArray(sel))
-        id_error_add(errs, "'get_attributes' must be an array");
+        harper__buf_join(errs, "%s", "'get_attributes' must be an array");
     else if (sel->child == NULL)
-        id_error_add(errs, "'get_attributes' must contain at least 1 item");
+        harper__buf_join(errs, "%s", "'get_attributes' must contain at least 1 item");
     else if (!strings_or_numbers(sel))
-        id_error_add(errs, "'get_attributes' must be strings or numbers");
+        harper__buf_join(errs, "%s", "'get_attributes' must be strings or numbers");
     while (errs->len > 0 && errs->data[errs->len - 1] == ' ')
         errs->len--;
 }
@@ -530,10 +524,10 @@ void ops_search_by_value(const ops_request *req, ops_reply *reply)
     data_check_name(&errs, cJSON_GetObjectItemCaseSensitive(body, "table"), "table", true);
     data_check_attr(&errs, attr, "attribute", true);
     if (value == NULL)
-        data_error_add(&errs, "'value' is required");
+        harper__buf_join(&errs, "'value' is required");
     data_check_get_attributes(&errs, sel);
     if (desc != NULL && !data_joi_bool(desc, &reverse))
-        data_error_add(&errs, "'desc' must be a boolean");
+        harper__buf_join(&errs, "'desc' must be a boolean");
     data_check_count(&errs, cJSON_GetObjectItemCaseSensitive(body, "limit"), "limit", 1, &limit);
     data_check_count(&errs, cJSON_GetObjectItemCaseSensitive(body, "offset"), "offset", 0, &offset);
     if (errs.len > 0) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "ops.h"
 #include "server.h"
@@ -104,11 +105,11 @@ static void check_string(char *errs, size_t size, const cJSON *v, const char *na
 {
     if (v == NULL) {
         if (required)
-            slog_add_error(errs, size, "'%s' is required", name);
+            harper__join(errs, size, "'%s' is required", name);
     } else if (!cJSON_IsString(v)) {
-        slog_add_error(errs, size, "'%s' must be a string", name);
+        harper__join(errs, size, "'%s' must be a string", name);
     } else if (v->valuestring[0] == '\0') {
-        slog_add_error(errs, size, "'%s' is not allowed to be empty", name);
+        harper__join(errs, size, "'%s' is not allowed to be empty", name);
     }
 }
 
@@ -394,14 +395,14 @@ void ops_read_transaction_log(const ops_request *req, ops_reply *reply)
     check_string(errs, sizeof errs, param(req, "database"), "database", false);
     check_string(errs, sizeof errs, param(req, "table"), "table", true);
     if ((p = param(req, "from")) != NULL && !timestamp_value(p, &from))
-        slog_add_error(errs, sizeof errs, "'from' %s", not_a_timestamp);
+        harper__join(errs, sizeof errs, "'from' %s", not_a_timestamp);
     if ((p = param(req, "to")) != NULL && !timestamp_value(p, &to))
-        slog_add_error(errs, sizeof errs, "'to' %s", not_a_timestamp);
+        harper__join(errs, sizeof errs, "'to' %s", not_a_timestamp);
     if ((p = param(req, "limit")) != NULL) {
         if (!timestamp_value(p, &limit))
-            slog_add_error(errs, sizeof errs, "'limit' must be a number");
+            harper__join(errs, sizeof errs, "'limit' must be a number");
         else if (limit < 1)
-            slog_add_error(errs, sizeof errs, "'limit' must be greater than or equal to 1");
+            harper__join(errs, sizeof errs, "'limit' must be greater than or equal to 1");
     }
     if (errs[0] != '\0') {
         ops_reply_error(reply, 400, "%s", errs);
@@ -538,24 +539,24 @@ static void check_job_name(char *errs, size_t size, const cJSON *v, const char *
 {
     if (v == NULL) {
         if (required)
-            slog_add_error(errs, size, "'%s' is required", name);
+            harper__join(errs, size, "'%s' is required", name);
         return;
     }
     if (cJSON_IsNumber(v))
         return;
     if (!cJSON_IsString(v)) {
-        slog_add_error(errs, size, "'%s' must be one of [string, number]", name);
+        harper__join(errs, size, "'%s' must be one of [string, number]", name);
         return;
     }
     if (v->valuestring[0] == '\0') {
-        slog_add_error(errs, size, "'%s' is not allowed to be empty", name);
+        harper__join(errs, size, "'%s' is not allowed to be empty", name);
         return;
     }
     if (strlen(v->valuestring) > 250)
-        slog_add_error(errs, size, "'%s' length must be less than or equal to 250 characters long",
+        harper__join(errs, size, "'%s' length must be less than or equal to 250 characters long",
                   name);
     if (strpbrk(v->valuestring, "`/") != NULL)
-        slog_add_error(errs, size, "'%s' names cannot include backticks or forward slashes", name);
+        harper__join(errs, size, "'%s' names cannot include backticks or forward slashes", name);
 }
 
 /* delete_audit_logs_before and delete_transaction_logs_before: Harper starts a job and answers
@@ -584,9 +585,9 @@ void ops_delete_audit_logs_before(const ops_request *req, ops_reply *reply)
         check_job_name(errs, sizeof errs, param(req, "table"), "table", true);
     }
     if (stamp == NULL)
-        slog_add_error(errs, sizeof errs, "'timestamp' is required");
+        harper__join(errs, sizeof errs, "'timestamp' is required");
     else if (!timestamp_value(stamp, &before))
-        slog_add_error(errs, sizeof errs, "'timestamp' %s",
+        harper__join(errs, sizeof errs, "'timestamp' %s",
                   transaction ? not_a_timestamp : "is invalid");
     if (errs[0] != '\0') {
         ops_reply_error(reply, 400, "%s", errs);

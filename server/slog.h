@@ -38,10 +38,5 @@ void slog_from_library(int level, const char *module, const char *message, void 
  * filter). A new array (cJSON_Delete), or NULL with err set. */
 cJSON *slog_read(const char *path, const cJSON *query, char *err, size_t err_size);
 
-/* Appends one validation message to the NUL-terminated `buf`, joined to earlier ones with ". "
- * as Joi joins them; cut short at `size`. read_log's checks and the audit-log operations'
- * (ops_system.c) share it. */
-void slog_add_error(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -14,21 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PARAM_ERR(buf, ...) slog_add_error((buf), sizeof(buf), __VA_ARGS__)
+#include "buf.h"
+#include "validate.h"
 
-void slog_add_error(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t used = strlen(buf);
-    va_list ap;
-
-    if (used > 0 && used + 2 < size) {
-        memcpy(buf + used, ". ", 3);
-        used += 2;
-    }
-    va_start(ap, fmt);
-    vsnprintf(buf + used, size - used, fmt, ap);
-    va_end(ap);
-}
+#define PARAM_ERR(buf, ...) harper__join((buf), sizeof(buf), __VA_ARGS__)
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -50,20 +39,6 @@ static int digits_value(const char *s, size_t n)
 static bool leap_year(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    int64_t era;
-    int64_t yoe;
-    int64_t doy;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
 /* Parses the ISO 8601 forms moment.js accepts and Date reads alike: YYYY-MM-DD, optionally
@@ -160,8 +135,8 @@ static bool parse_iso_time(const char *s, double *ms)
         *ms = (double)t * 1000.0 + round(frac * 1000.0);
         return true;
     }
-    *ms = ((double)days_from_civil(year, month, day) * 86400.0 + hour * 3600.0 + minute * 60.0 +
-           second - zone_min * 60.0) * 1000.0 + round(frac * 1000.0);
+    *ms = ((double)harper__days_from_civil(year, month, day) * 86400.0 + hour * 3600.0 +
+           minute * 60.0 + second - zone_min * 60.0) * 1000.0 + round(frac * 1000.0);
     return true;
 }
 
@@ -194,7 +169,7 @@ static void date_param(const cJSON *query, const char *name, bool *has, double *
         return;
     }
     value_text(v, text, sizeof text);
-    slog_add_error(errs, errs_size, "'%s' date '%s' is invalid.", name, text);
+    harper__join(errs, errs_size, "'%s' date '%s' is invalid.", name, text);
 }
 
 /* A number parameter as Joi's number() converts it (numbers and numeric strings). */
@@ -213,15 +188,15 @@ static void number_param(const cJSON *query, const char *name, double min, doubl
                !isspace((unsigned char)v->valuestring[0])) {
         d = strtod(v->valuestring, &end);
         if (*end != '\0' || !isfinite(d)) {
-            slog_add_error(errs, errs_size, "'%s' must be a number", name);
+            harper__join(errs, errs_size, "'%s' must be a number", name);
             return;
         }
     } else {
-        slog_add_error(errs, errs_size, "'%s' must be a number", name);
+        harper__join(errs, errs_size, "'%s' must be a number", name);
         return;
     }
     if (d < min) {
-        slog_add_error(errs, errs_size, "'%s' must be greater than or equal to %g", name, min);
+        harper__join(errs, errs_size, "'%s' must be greater than or equal to %g", name, min);
         return;
     }
     *out = d;
