@@ -168,6 +168,19 @@ static char *dog_rows(const char *ids)
     return s.p;
 }
 
+/* Each query gives the dogs with ids[i], the same from the indexed table and its twin. */
+static void check_both(harper_table *dog, harper_table *twin, const char *const *queries,
+                       const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *want = dog_rows(ids[i]);
+
+        CHECK_ROWS(dog, queries[i], want);
+        CHECK_ROWS(twin, queries[i], want);
+        free(want);
+    }
+}
+
 /* The query {"conditions":[{attribute, comparator, value}], sort by id} must give the dogs
  * `ids`, on the indexed table and on its twin. */
 static void check_cond(harper_table *dog, harper_table *twin, const char *attr, const char *cmp,
@@ -303,13 +316,7 @@ TEST(query_groups_nest)
     };
     const char *ids[] = {"1,2,3,6", "1,4", "1,3,6"};
 
-    for (int i = 0; i < 3; i++) {
-        char *want = dog_rows(ids[i]);
-
-        CHECK_ROWS(dog, queries[i], want);
-        CHECK_ROWS(twin, queries[i], want);
-        free(want);
-    }
+    check_both(dog, twin, queries, ids, 3);
     harper_table_close(dog);
     harper_table_close(twin);
     CHECK_OK(harper_close(h), (harper_error *)NULL);
@@ -348,13 +355,7 @@ TEST(query_sort_offset_limit)
     const char *ids[] = {"4,6,2,5,3,1", "6,2,5", "4,3,1,2,6", "3,1", "4,3,1,2,6,5", "6,5",
                          "6,4", "", "3"};
 
-    for (int i = 0; i < 9; i++) {
-        char *want = dog_rows(ids[i]);
-
-        CHECK_ROWS(dog, queries[i], want);
-        CHECK_ROWS(twin, queries[i], want);
-        free(want);
-    }
+    check_both(dog, twin, queries, ids, 9);
     harper_table_close(dog);
     harper_table_close(twin);
     CHECK_OK(harper_close(h), (harper_error *)NULL);
