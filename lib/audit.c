@@ -56,7 +56,7 @@ int harper_audit_open(harper_table *t, double from_ms, double to_ms, harper_audi
     audit_key(c->upper, end_table, end);
     c->ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_iterate_upper_bound(c->ro, (const char *)c->upper, sizeof c->upper);
-    c->it = rocksdb_transactiondb_create_iterator_cf(t->db->rdb, c->ro,
+    c->it = rocksdb_create_iterator_cf(t->db->rdb, c->ro,
                                                      t->db->cf[HARPER__CF_AUDIT]);
     audit_key(start, t->id, harper__version_from_ms(from_ms));
     rocksdb_iter_seek(c->it, (const char *)start, sizeof start);
@@ -118,7 +118,7 @@ int64_t harper_audit_delete_before(harper_table *t, double before_ms, harper_err
         bytes += (int64_t)(klen + vlen);
         n++;
         if (rocksdb_writebatch_count(b) >= TRIM_BATCH) {
-            rocksdb_transactiondb_write(t->db->rdb, t->db->root->write_opts, b, &rerr);
+            rocksdb_write(t->db->rdb, t->db->root->write_opts, b, &rerr);
             rc = harper__rocks_check(t->db->root, rerr, "trim audit log", err);
             rocksdb_writebatch_clear(b);
             if (rc != HARPER_OK)
@@ -126,7 +126,7 @@ int64_t harper_audit_delete_before(harper_table *t, double before_ms, harper_err
         }
     }
     if (rc == 0 && rocksdb_writebatch_count(b) > 0) {
-        rocksdb_transactiondb_write(t->db->rdb, t->db->root->write_opts, b, &rerr);
+        rocksdb_write(t->db->rdb, t->db->root->write_opts, b, &rerr);
         rc = harper__rocks_check(t->db->root, rerr, "trim audit log", err);
     }
     if (rc == 0 && bytes > 0) {
@@ -134,7 +134,7 @@ int64_t harper_audit_delete_before(harper_table *t, double before_ms, harper_err
 
         harper__key_counter(&key, 'a', t->id);
         harper__count_encode(delta, -bytes);
-        rocksdb_transactiondb_merge_cf(t->db->rdb, t->db->root->write_opts,
+        rocksdb_merge_cf(t->db->rdb, t->db->root->write_opts,
                                        t->db->cf[HARPER__CF_CATALOG], key.data, key.len, delta, 8,
                                        &rerr);
         harper__rocks_check(t->db->root, rerr, "update audit size", NULL);

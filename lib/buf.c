@@ -194,3 +194,13 @@ void harper__put_u64be(void *p, uint64_t v)
     harper__put_u32be(p, (uint32_t)(v >> 32));
     harper__put_u32be((uint8_t *)p + 4, (uint32_t)v);
 }
+
+uint64_t harper__hash(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t h = 14695981039346656037ull;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}

@@ -38,6 +38,9 @@ void harper__buf_free(harper__buf *b);
 /* Hands data to the caller (who frees it with free()) and empties the buffer. NULL on failure. */
 char *harper__buf_take(harper__buf *b, size_t *len);
 
+/* A 64-bit FNV-1a hash: for spreading short keys over buckets, not against an attacker. */
+uint64_t harper__hash(const void *p, size_t n);
+
 uint32_t harper__get_u32be(const void *p);
 uint64_t harper__get_u64be(const void *p);
 void harper__put_u32be(void *p, uint32_t v);

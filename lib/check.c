@@ -36,7 +36,7 @@ static int need_entry(const char *enc, size_t len, void *arg)
     if (c->key.failed)
         return HARPER_ENOMEM;
     c->expected++;
-    v = rocksdb_transactiondb_get_cf(c->t->db->rdb, c->ro, c->t->db->cf[HARPER__CF_INDEX],
+    v = rocksdb_get_cf(c->t->db->rdb, c->ro, c->t->db->cf[HARPER__CF_INDEX],
                                      c->key.data, c->key.len, &vlen, &rerr);
     if (rerr != NULL)
         return harper__rocks_check(c->t->db->root, rerr, "check", NULL);
@@ -82,7 +82,7 @@ static int check_index(struct check *c, int64_t *entries, harper_error *err)
 
     *entries = 0;
     harper__put_u32be(prefix, c->t->id);
-    it = rocksdb_transactiondb_create_iterator_cf(c->t->db->rdb, c->ro,
+    it = rocksdb_create_iterator_cf(c->t->db->rdb, c->ro,
                                                   c->t->db->cf[HARPER__CF_INDEX]);
     for (rocksdb_iter_seek(it, (const char *)prefix, 4); rc == HARPER_OK && rocksdb_iter_valid(it);
          rocksdb_iter_next(it)) {
@@ -123,7 +123,7 @@ int harper_table_check(harper_table *t, harper_error *err)
     c.def = harper__table_def_get(t);
     /* Hold off definition changes, whose index builds would look like disagreement. */
     pthread_rwlock_rdlock(&t->ddl);
-    snap = rocksdb_transactiondb_create_snapshot(t->db->rdb);
+    snap = rocksdb_create_snapshot(t->db->rdb);
     c.ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(c.ro, snap);
     rc = harper__scan_records(t, c.ro, check_record, &c, err);
@@ -137,7 +137,7 @@ int harper_table_check(harper_table *t, harper_error *err)
                                "the index of '%s' has %lld entries, its records need %lld",
                                c.def->name, (long long)entries, (long long)c.expected);
     rocksdb_readoptions_destroy(c.ro);
-    rocksdb_transactiondb_release_snapshot(t->db->rdb, snap);
+    rocksdb_release_snapshot(t->db->rdb, snap);
     pthread_rwlock_unlock(&t->ddl);
     harper__table_def_put((harper__table_def *)c.def);
     harper__buf_free(&c.key);

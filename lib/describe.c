@@ -22,7 +22,7 @@ static int64_t read_counter(harper_table *t, char kind)
     int64_t n = 0;
 
     harper__key_counter(&key, kind, t->id);
-    v = rocksdb_transactiondb_get_cf(t->db->rdb, t->db->root->read_opts,
+    v = rocksdb_get_cf(t->db->rdb, t->db->root->read_opts,
                                      t->db->cf[HARPER__CF_CATALOG], key.data, key.len, &len,
                                      &rerr);
     if (v != NULL)
@@ -48,7 +48,7 @@ static int64_t scan_count(harper_table *t, harper_error *err)
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper,
                                                 t->id == UINT32_MAX ? 0 : 4);
     rocksdb_readoptions_set_fill_cache(ro, 0);
-    it = rocksdb_transactiondb_create_iterator_cf(t->db->rdb, ro, t->db->cf[HARPER__CF_RECORDS]);
+    it = rocksdb_create_iterator_cf(t->db->rdb, ro, t->db->cf[HARPER__CF_RECORDS]);
     for (rocksdb_iter_seek(it, (const char *)prefix, 4); rocksdb_iter_valid(it);
          rocksdb_iter_next(it))
         n++;

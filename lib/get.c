@@ -62,7 +62,7 @@ int harper_table_get_versioned(harper_table *t, const char *key, size_t key_len,
     rc = encode_key(t, key, key_len, &k, err);
     if (rc != HARPER_OK)
         goto done;
-    slice = rocksdb_transactiondb_get_pinned_cf(t->db->rdb, t->db->root->read_opts,
+    slice = rocksdb_get_pinned_cf(t->db->rdb, t->db->root->read_opts,
                                                 t->db->cf[HARPER__CF_RECORDS], k.data, k.len,
                                                 &rerr);
     rc = harper__rocks_check(t->db->root, rerr, "read record", err);

@@ -98,12 +98,10 @@ static int collect(struct value_set *s, const cJSON *rec, const char *name)
 }
 
 /* Deletes (put = 0) or adds (put = 1) the entries of `from` that `other` lacks. */
-static int apply(harper__db *db, rocksdb_transaction_t *rtxn, harper__buf *key, size_t prefix_len,
+static int apply(harper__wset *w, harper__buf *key, size_t prefix_len,
                  const struct value_set *from, const struct value_set *other, int put,
                  const char *pk, size_t pk_len, harper_error *err)
 {
-    char *rerr = NULL;
-
     for (size_t i = 0, start = 0; i < from->n; start = from->ends[i++]) {
         const char *enc = from->enc.data + start;
         size_t len = from->ends[i] - start;
@@ -115,20 +113,15 @@ static int apply(harper__db *db, rocksdb_transaction_t *rtxn, harper__buf *key, 
         harper__buf_append(key, pk, pk_len);
         if (key->failed)
             return harper__error_set(err, HARPER_ENOMEM, "out of memory");
-        if (put)
-            rocksdb_transaction_put_cf(rtxn, db->cf[HARPER__CF_INDEX], key->data, key->len, "", 0,
-                                       &rerr);
-        else
-            rocksdb_transaction_delete_cf(rtxn, db->cf[HARPER__CF_INDEX], key->data, key->len,
-                                          &rerr);
-        if (rerr != NULL)
-            return harper__rocks_check(db->root, rerr, "write index", err);
+        harper__wset_add(w, put ? HARPER__W_PUT : HARPER__W_DELETE, HARPER__CF_INDEX, key->data,
+                         key->len, NULL, 0, false);
+        if (w->failed)
+            return harper__error_set(err, HARPER_ENOMEM, "out of memory");
     }
     return HARPER_OK;
 }
 
-int harper__index_update(harper__db *db, rocksdb_transaction_t *rtxn,
-                         const harper__table_def *def, const cJSON *old_rec,
+int harper__index_update(harper__wset *w, const harper__table_def *def, const cJSON *old_rec,
                          const cJSON *new_rec, const char *pk, size_t pk_len, harper_error *err)
 {
     struct value_set olds = {HARPER__BUF_INIT, NULL, 0, 0};
@@ -150,9 +143,9 @@ int harper__index_update(harper__db *db, rocksdb_transaction_t *rtxn,
         }
         key.len = 0;
         harper__key_index_prefix(&key, def->id, a->id);
-        rc = apply(db, rtxn, &key, key.len, &olds, &news, 0, pk, pk_len, err);
+        rc = apply(w, &key, key.len, &olds, &news, 0, pk, pk_len, err);
         if (rc == HARPER_OK)
-            rc = apply(db, rtxn, &key, 8, &news, &olds, 1, pk, pk_len, err);
+            rc = apply(w, &key, 8, &news, &olds, 1, pk, pk_len, err);
     }
     set_free(&olds);
     set_free(&news);

@@ -6,12 +6,12 @@
 
 #include "catalog.h"
 #include "store.h"
+#include "wset.h"
 
-/* Within transaction `rtxn`, changes the index entries of the record whose encoded primary key
- * is pk[0..pk_len) from those of `old_rec` to those of `new_rec` (either may be NULL: a
- * create or a delete). Only entries that differ are written. */
-int harper__index_update(harper__db *db, rocksdb_transaction_t *rtxn,
-                         const harper__table_def *def, const cJSON *old_rec,
+/* Adds to the write set `w` the changes to the index entries of the record whose encoded
+ * primary key is pk[0..pk_len), from those of `old_rec` to those of `new_rec` (either may be
+ * NULL: a create or a delete). Only entries that differ are written. */
+int harper__index_update(harper__wset *w, const harper__table_def *def, const cJSON *old_rec,
                          const cJSON *new_rec, const char *pk, size_t pk_len, harper_error *err);
 
 #endif

@@ -71,7 +71,7 @@ static void cursor_release(harper_cursor *c)
     if (c->read_opts != NULL)
         rocksdb_readoptions_destroy(c->read_opts);
     if (c->snapshot != NULL)
-        rocksdb_transactiondb_release_snapshot(c->table->db->rdb, c->snapshot);
+        rocksdb_release_snapshot(c->table->db->rdb, c->snapshot);
     for (size_t i = 0; i < c->n_rows; i++)
         free(c->rows[i]);
     free(c->rows);
@@ -113,7 +113,7 @@ int harper_cursor_open(const harper_query *q, harper_cursor **out, harper_error 
         harper__table_def_put(def);
     if (rc == HARPER_OK) {
         c->read_opts = rocksdb_readoptions_create();
-        c->snapshot = rocksdb_transactiondb_create_snapshot(db->rdb);
+        c->snapshot = rocksdb_create_snapshot(db->rdb);
         if (c->read_opts == NULL || c->snapshot == NULL)
             rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
     }
@@ -126,7 +126,7 @@ int harper_cursor_open(const harper_query *q, harper_cursor **out, harper_error 
         if (p->upper.len > 0)
             rocksdb_readoptions_set_iterate_upper_bound(c->read_opts, p->upper.data,
                                                         p->upper.len);
-        c->it = rocksdb_transactiondb_create_iterator_cf(
+        c->it = rocksdb_create_iterator_cf(
             db->rdb, c->read_opts,
             db->cf[p->drive == HARPER__DRIVE_INDEX ? HARPER__CF_INDEX : HARPER__CF_RECORDS]);
         if (c->it == NULL)
@@ -228,7 +228,7 @@ static int fetch(harper_cursor *c, entry *e, harper_error *err)
             return harper__error_set(err, HARPER_ENOMEM, "out of memory");
         if (c->pinned != NULL)
             rocksdb_pinnableslice_destroy(c->pinned);
-        c->pinned = rocksdb_transactiondb_get_pinned_cf(c->table->db->rdb, c->read_opts,
+        c->pinned = rocksdb_get_pinned_cf(c->table->db->rdb, c->read_opts,
                                                         c->table->db->cf[HARPER__CF_RECORDS],
                                                         c->key.data, c->key.len, &rocks_err);
         if (rocks_err != NULL)

@@ -303,7 +303,8 @@ static void db_close(harper__db *db)
         if (db->cf[i] != NULL)
             rocksdb_column_family_handle_destroy(db->cf[i]);
     if (db->rdb != NULL)
-        rocksdb_transactiondb_close(db->rdb);
+        rocksdb_close(db->rdb);
+    harper__keylocks_free(db->locks);
     for (int i = 0; i < HARPER__N_CF; i++)
         if (db->cf_options[i] != NULL)
             rocksdb_options_destroy(db->cf_options[i]);
@@ -374,7 +375,6 @@ static int dir_exists(const char *path)
 static int db_open(harper *h, const char *name, harper__db **out, harper_error *err)
 {
     harper__db *db = calloc(1, sizeof *db);
-    rocksdb_transactiondb_options_t *topts = NULL;
     char *rerr = NULL;
     int rc;
 
@@ -396,17 +396,18 @@ static int db_open(harper *h, const char *name, harper__db **out, harper_error *
     rocksdb_options_set_info_log_level(db->options, 4); /* HEADER: RocksDB's own LOG stays small */
     for (int i = 0; i < HARPER__N_CF; i++)
         db->cf_options[i] = cf_options_new(h, i);
-    topts = rocksdb_transactiondb_options_create();
-    rocksdb_transactiondb_options_set_transaction_lock_timeout(topts, 10000);
-    db->rdb = rocksdb_transactiondb_open_column_families(
-        db->options, topts, db->path, HARPER__N_CF, cf_names,
-        (const rocksdb_options_t *const *)db->cf_options, db->cf, &rerr);
+    db->locks = harper__keylocks_new();
+    if (db->locks == NULL) {
+        rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
+        goto done;
+    }
+    db->rdb = rocksdb_open_column_families(db->options, db->path, HARPER__N_CF, cf_names,
+                                           (const rocksdb_options_t *const *)db->cf_options,
+                                           db->cf, &rerr);
     rc = harper__rocks_check(h, rerr, "open database", err);
     if (rc == HARPER_OK)
         rc = harper__db_load_catalog(db, err);
 done:
-    if (topts != NULL)
-        rocksdb_transactiondb_options_destroy(topts);
     if (rc != HARPER_OK) {
         db_close(db);
         return rc;

@@ -2,22 +2,25 @@
  * keys in RocksDB. Opening, closing and dropping databases lives in store.c; tables in
  * table.c; writes in txn.c; reads of records in get.c; queries in query*.c.
  *
- * One RocksDB TransactionDB per database, under <root>/database/<db>/, with four column
- * families shared by all its tables (every key starts with the table's 4-byte id):
+ * One RocksDB database per database, under <root>/database/<db>/, with four column families
+ * shared by all its tables (every key starts with the table's 4-byte id):
  *   catalog  "t" ++ name            -> the table definition (stored JSON)
  *            "c" ++ table id        -> record count  } int64 little-endian deltas summed by a
- *            "b" ++ table id        -> record bytes  } merge operator, written right after each
- *            "a" ++ table id        -> audit bytes   } commit (see txn.c for why not inside it)
+ *            "b" ++ table id        -> record bytes  } merge operator, written in the batch of
+ *            "a" ++ table id        -> audit bytes   } each commit
  *            "seq"                  -> next table id, uint32 big-endian
  *   records  table id ++ key(pk)                       -> record header ++ JSON
  *   index    table id ++ attr id ++ key(value) ++ key(pk) -> empty
  *   audit    table id ++ version ++ seq (uint32)       -> audit entry JSON
- * A fixed set of families, not one per table: RocksDB's C API cannot drop a column family of
- * a TransactionDB, and a memtable per table would cost memory with many small tables.
+ * A fixed set of families, not one per table: dropping a column family would be cheap, but a
+ * memtable per table would cost memory with many small tables, and the first design (on a
+ * TransactionDB, whose C API cannot drop a family) settled the layout on disk.
  *
  * Locks, in the order they are taken: root->lock, table->ddl (rwlock), db->lock. A writer holds
  * the ddl lock shared from its first write to a table until commit and never takes db->lock
- * meanwhile. No user callback runs with any lock held. */
+ * meanwhile. Record-key locks (keylock.c) come after the ddl lock, in any order among
+ * themselves: a wait that would close a cycle fails with HARPER_EBUSY. No user callback runs
+ * with any lock held. */
 #ifndef HARPER_STORE_H
 #define HARPER_STORE_H
 
@@ -31,6 +34,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "harper.h"
+#include "keylock.h"
 #include "log.h"
 
 enum { HARPER__CF_CATALOG = 0, HARPER__CF_RECORDS, HARPER__CF_INDEX, HARPER__CF_AUDIT,
@@ -57,7 +61,8 @@ struct harper__db {
     harper *root;
     char *name;
     char *path;
-    rocksdb_transactiondb_t *rdb;
+    rocksdb_t *rdb;
+    harper__keylocks *locks;        /* record-key locks of its writers (txn.c) */
     rocksdb_options_t *options;
     rocksdb_options_t *cf_options[HARPER__N_CF];
     rocksdb_column_family_handle_t *cf[HARPER__N_CF];

@@ -157,7 +157,7 @@ static uint64_t last_audit_version(harper__db *db, uint32_t id)
     if (id == UINT32_MAX)
         return 0;
     harper__put_u32be(upper, id + 1);
-    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, db->root->read_opts,
+    it = rocksdb_create_iterator_cf(db->rdb, db->root->read_opts,
                                                   db->cf[HARPER__CF_AUDIT]);
     rocksdb_iter_seek_for_prev(it, (const char *)upper, 4);
     if (rocksdb_iter_valid(it)) {
@@ -177,14 +177,14 @@ int harper__db_load_catalog(harper__db *db, harper_error *err)
     size_t len;
     int rc = HARPER_OK;
 
-    seq = rocksdb_transactiondb_get_cf(db->rdb, db->root->read_opts, db->cf[HARPER__CF_CATALOG],
+    seq = rocksdb_get_cf(db->rdb, db->root->read_opts, db->cf[HARPER__CF_CATALOG],
                                        "seq", 3, &len, &rerr);
     rc = harper__rocks_check(db->root, rerr, "read catalog", err);
     if (rc != HARPER_OK)
         return rc;
     db->next_table_id = (seq != NULL && len == 4) ? harper__get_u32be(seq) : 1;
     rocksdb_free(seq);
-    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, db->root->read_opts,
+    it = rocksdb_create_iterator_cf(db->rdb, db->root->read_opts,
                                                   db->cf[HARPER__CF_CATALOG]);
     for (rocksdb_iter_seek(it, "t", 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         size_t klen;
@@ -246,7 +246,7 @@ int harper__catalog_store(harper__db *db, const harper__table_def *def, harper_e
         rocksdb_writebatch_put_cf(b, db->cf[HARPER__CF_CATALOG], key.data, key.len, val.data,
                                   val.len);
         rocksdb_writebatch_put_cf(b, db->cf[HARPER__CF_CATALOG], "seq", 3, (const char *)seq, 4);
-        rocksdb_transactiondb_write(db->rdb, db->root->write_opts, b, &rerr);
+        rocksdb_write(db->rdb, db->root->write_opts, b, &rerr);
         rc = harper__rocks_check(db->root, rerr, "write catalog", err);
     }
     rocksdb_writebatch_destroy(b);
@@ -263,7 +263,7 @@ int harper__delete_prefix(harper__db *db, int cf, const char *prefix, size_t n, 
     char *rerr = NULL;
     int rc = HARPER_OK;
 
-    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, db->root->read_opts, db->cf[cf]);
+    it = rocksdb_create_iterator_cf(db->rdb, db->root->read_opts, db->cf[cf]);
     for (rocksdb_iter_seek(it, prefix, n); rc == HARPER_OK; rocksdb_iter_next(it)) {
         size_t klen;
         const char *k;
@@ -276,7 +276,7 @@ int harper__delete_prefix(harper__db *db, int cf, const char *prefix, size_t n, 
                 rocksdb_writebatch_delete_cf(b, db->cf[cf], k, klen);
         }
         if (rocksdb_writebatch_count(b) >= SCAN_BATCH || (end && rocksdb_writebatch_count(b))) {
-            rocksdb_transactiondb_write(db->rdb, db->root->write_opts, b, &rerr);
+            rocksdb_write(db->rdb, db->root->write_opts, b, &rerr);
             rc = harper__rocks_check(db->root, rerr, "delete", err);
             rocksdb_writebatch_clear(b);
         }
@@ -428,7 +428,7 @@ int harper_table_drop(harper *h, const char *db_name, const char *table, harper_
         harper__key_counter(&key, *kind, t->id);
         rocksdb_writebatch_delete_cf(b, db->cf[HARPER__CF_CATALOG], key.data, key.len);
     }
-    rocksdb_transactiondb_write(db->rdb, db->root->write_opts, b, &rerr);
+    rocksdb_write(db->rdb, db->root->write_opts, b, &rerr);
     rocksdb_writebatch_destroy(b);
     rc = harper__rocks_check(h, rerr, "drop table", err);
     harper__buf_reset(&key);
@@ -453,7 +453,7 @@ int harper__scan_records(harper_table *t, rocksdb_readoptions_t *ro, harper__rec
     int rc = HARPER_OK;
 
     harper__put_u32be(prefix, t->id);
-    it = rocksdb_transactiondb_create_iterator_cf(db->rdb, ro != NULL ? ro : db->root->read_opts,
+    it = rocksdb_create_iterator_cf(db->rdb, ro != NULL ? ro : db->root->read_opts,
                                                   db->cf[HARPER__CF_RECORDS]);
     for (rocksdb_iter_seek(it, (const char *)prefix, 4); rc == HARPER_OK && rocksdb_iter_valid(it);
          rocksdb_iter_next(it)) {

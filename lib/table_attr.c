@@ -58,7 +58,7 @@ static int rewrite_record(const char *k, size_t klen, const harper__rec_view *re
     int rc = rw->fn(k, klen, rec, json, rw->arg);
 
     if (rc == HARPER_OK && rocksdb_writebatch_count(rw->batch) >= SCAN_BATCH) {
-        rocksdb_transactiondb_write(rw->t->db->rdb, rw->t->db->root->write_opts, rw->batch,
+        rocksdb_write(rw->t->db->rdb, rw->t->db->root->write_opts, rw->batch,
                                     &rerr);
         rc = harper__rocks_check(rw->t->db->root, rerr, "rewrite table", rw->err);
         rocksdb_writebatch_clear(rw->batch);
@@ -74,7 +74,7 @@ static int scan_records(harper_table *t, rocksdb_writebatch_t *batch, harper__re
     int rc = harper__scan_records(t, NULL, rewrite_record, &rw, err);
 
     if (rc == HARPER_OK && rocksdb_writebatch_count(batch) > 0) {
-        rocksdb_transactiondb_write(t->db->rdb, t->db->root->write_opts, batch, &rerr);
+        rocksdb_write(t->db->rdb, t->db->root->write_opts, batch, &rerr);
         rc = harper__rocks_check(t->db->root, rerr, "rewrite table", err);
     }
     rocksdb_writebatch_clear(batch);
