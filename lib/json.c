@@ -10,41 +10,61 @@
 void harper__json_string(harper__buf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t run = 0;     /* start of the characters not yet appended */
 
     harper__buf_byte(out, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        switch (c) {
-        case '"': harper__buf_append(out, "\\\"", 2); break;
-        case '\\': harper__buf_append(out, "\\\\", 2); break;
-        case '\b': harper__buf_append(out, "\\b", 2); break;
-        case '\f': harper__buf_append(out, "\\f", 2); break;
-        case '\n': harper__buf_append(out, "\\n", 2); break;
-        case '\r': harper__buf_append(out, "\\r", 2); break;
-        case '\t': harper__buf_append(out, "\\t", 2); break;
-        default:
-            if (c < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t esc_len = 2;
 
-                harper__buf_append(out, esc, 6);
-            } else {
-                harper__buf_byte(out, c);
-            }
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: esc_len = 6;
         }
+        harper__buf_append(out, s + run, i - run);
+        harper__buf_append(out, esc, esc_len);
+        run = i + 1;
     }
+    harper__buf_append(out, s + run, n - run);
     harper__buf_byte(out, '"');
 }
 
+/* Appends the decimal digits of d, an integer below 2^53 in magnitude. */
+static void append_integer(harper__buf *b, double d)
+{
+    char text[24];
+    char *p = text + sizeof text;
+    unsigned long long v = (unsigned long long)fabs(d);
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (d < 0)
+        *--p = '-';
+    harper__buf_append(b, p, (size_t)(text + sizeof text - p));
+}
+
+static void append_fraction(harper__buf *b, double d);
+
 void harper__json_number(harper__buf *b, double d)
 {
-    char sci[40];
-    char digits[24];
-    const char *p;
-    int k = 0;
-    int n;
-    int prec;
-    int i;
+    /* The shortest form of a fraction costs a few printf/strtod rounds, and a batch of writes
+     * prints the same one (its timestamps) again and again: remember the last. */
+    static _Thread_local double last;
+    static _Thread_local char last_text[32];
+    static _Thread_local size_t last_len;
+    size_t start = b->len;
 
     if (!isfinite(d)) {
         harper__buf_str(b, "null");
@@ -56,9 +76,31 @@ void harper__json_number(harper__buf *b, double d)
     }
     /* Integers (ids, counts, most values) need no search. */
     if (fabs(d) < 9007199254740992.0 && d == floor(d)) {
-        harper__buf_printf(b, "%lld", (long long)d);
+        append_integer(b, d);
         return;
     }
+    if (last_len > 0 && d == last) {
+        harper__buf_append(b, last_text, last_len);
+        return;
+    }
+    append_fraction(b, d);
+    if (!b->failed && b->len - start < sizeof last_text) {
+        last = d;
+        last_len = b->len - start;
+        memcpy(last_text, b->data + start, last_len);
+    }
+}
+
+static void append_fraction(harper__buf *b, double d)
+{
+    char sci[40];
+    char digits[24];
+    const char *p;
+    int k = 0;
+    int n;
+    int prec;
+    int i;
+
     /* printf rounds correctly, so the first precision that round-trips is the shortest. A
      * double whose shortest form has 15 digits or fewer comes out of %.15g as those digits and
      * zeros (which are dropped below), so the search starts there; subnormals have fewer

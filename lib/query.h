@@ -153,6 +153,7 @@ typedef struct harper__plan {
     bool reverse;               /* scan from the end: a descending sort the range provides */
     bool stream;                /* rows come out in scan order; false: collect and sort */
     bool need_parse;            /* rows must be parsed (filter, dedupe, projection or sort) */
+    bool project_text;          /* ... but only for a projection: query_project.c can do it */
     bool dedupe;                /* DRIVE_INDEX over a possibly array-valued attribute */
     harper__psort *sort;
     size_t n_sort;
@@ -183,6 +184,12 @@ int harper__eval_first_entry(const harper__plan *plan, const cJSON *rec, const c
 /* Appends the projected row (an object with exactly the selected keys, in order; a missing
  * one as null). HARPER_ENOMEM. */
 int harper__eval_project(const harper__plan *plan, const cJSON *rec, harper__buf *out);
+
+/* The same from the record's JSON text as stored, without parsing it (query_project.c).
+ * HARPER_EINVAL when the text needs the parsing path (escaped names, many attributes),
+ * HARPER_ECORRUPT, HARPER_ENOMEM. */
+int harper__eval_project_text(const harper__plan *plan, const char *json, size_t len,
+                              harper__buf *out);
 
 /* Appends the row's sort key: per sort attribute a 4-byte length and the value's encoding
  * (missing: null), then the encoded primary key pk[0..pk_len). */

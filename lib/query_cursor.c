@@ -362,6 +362,19 @@ static int visit(harper_cursor *c, const char **json, size_t *len, harper_error 
     *len = e.json_len;
     if (!p->need_parse)
         return 1;
+    if (p->project_text) {
+        if (c->skipped < p->offset)
+            return 1;
+        harper__buf_reset(&c->out);
+        rc = harper__eval_project_text(p, e.json, e.json_len, &c->out);
+        if (rc == HARPER_OK) {
+            *json = c->out.data;
+            *len = c->out.len;
+            return 1;
+        }
+        if (rc != HARPER_EINVAL)
+            return eval_failed(err, rc);
+    }
     rec = cJSON_ParseWithLength(e.json, e.json_len);
     if (rec == NULL)
         return corrupt(err, "record JSON");

@@ -373,14 +373,20 @@ int harper__plan_build(const harper_query *q, harper__table_def *def, harper__pl
         plan->drive = HARPER__DRIVE_INDEX;
         plan->index_attr_id = drive_attr->id;
         harper__key_index_prefix(&plan->prefix, plan->table_id, drive_attr->id);
-        plan->dedupe = may_hold_array(drive_attr);
+        /* One value has one entry per record, however often the record's array holds it:
+         * only a range can meet a record twice. */
+        plan->dedupe = may_hold_array(drive_attr) &&
+                       !(plan->driver->comparator == HARPER_EQUALS &&
+                         !cJSON_IsArray(plan->driver->value) &&
+                         !cJSON_IsObject(plan->driver->value));
     }
     set_bounds(plan);
     if (plan->prefix.failed || plan->lower.failed || plan->upper.failed)
         return no_memory(err);
     choose_order(plan);
-    plan->need_parse = !plan->stream || plan->n_select > 0 || plan->dedupe ||
-                       count_conds(&plan->root) > (plan->driver ? 1u : 0u);
+    plan->project_text = plan->stream && !plan->dedupe &&
+                         count_conds(&plan->root) <= (plan->driver ? 1u : 0u);
+    plan->need_parse = !plan->project_text || plan->n_select > 0;
     return HARPER_OK;
 }
 

@@ -43,6 +43,7 @@ struct harper_txn {
     harper__buf key;        /* scratch: record key */
     harper__buf ikey;       /* scratch: index key */
     harper__buf val;        /* scratch: stored value */
+    harper__buf audit_val;  /* scratch: audit entry */
 };
 
 /* How long a write waits for another transaction's lock on a record before giving up. */
@@ -104,6 +105,7 @@ static void txn_free(harper_txn *txn)
     harper__buf_free(&txn->key);
     harper__buf_free(&txn->ikey);
     harper__buf_free(&txn->val);
+    harper__buf_free(&txn->audit_val);
     free(txn->user);
     free(txn);
 }
@@ -410,11 +412,12 @@ static const char *kind_name(int kind)
     return kind >= 0 && kind <= HARPER_WRITE_UPSERT ? names[kind] : "delete";
 }
 
-/* Writes the audit entry of this write (record NULL for a delete). */
+/* Writes the audit entry of this write: `record` is the record's JSON text as stored (NULL for
+ * a delete). */
 static int audit(harper_txn *txn, harper_table *t, struct touched *tt, int kind,
-                 const cJSON *key_item, const cJSON *record, harper_error *err)
+                 const cJSON *key_item, const char *record, size_t record_len, harper_error *err)
 {
-    harper__buf *v = &txn->val;
+    harper__buf *v = &txn->audit_val;
 
     harper__buf_reset(&txn->ikey);
     harper__key_table_prefix(&txn->ikey, t->id);
@@ -434,7 +437,7 @@ static int audit(harper_txn *txn, harper_table *t, struct touched *tt, int kind,
     harper__json_value(v, key_item);
     if (record != NULL) {
         harper__buf_str(v, ",\"record\":");
-        harper__json_value(v, record);
+        harper__buf_append(v, record, record_len);
     }
     harper__buf_byte(v, '}');
     if (v->failed || txn->ikey.failed)
@@ -534,7 +537,8 @@ static int write_record(harper_txn *txn, harper_table *t, struct touched *tt, in
                                                                                    old_len)
                                                                        : 0);
     if (def->audit)
-        rc = audit(txn, t, tt, kind, key_item, next, err);
+        rc = audit(txn, t, tt, kind, key_item, txn->val.data + HARPER__REC_HEADER,
+                   txn->val.len - HARPER__REC_HEADER, err);
     if (rc == HARPER_OK)
         rc = key_out_copy(key_item, key_out, key_out_len, err);
 done:
@@ -633,7 +637,7 @@ int harper_txn_delete(harper_txn *txn, harper_table *t, const char *key, size_t 
             rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
     }
     if (rc == HARPER_OK && t->def->audit)
-        rc = audit(txn, t, tt, -1, k, NULL, err);
+        rc = audit(txn, t, tt, -1, k, NULL, 0, err);
     if (rc == HARPER_OK) {
         tt->records -= 1;
         tt->bytes -= (int64_t)(txn->key.len + old_len);
