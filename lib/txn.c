@@ -21,6 +21,7 @@
 #include "record.h"
 #include "store.h"
 #include "index.h"
+#include "txn.h"
 #include "validate.h"
 
 struct touched {
@@ -547,25 +548,23 @@ done:
     return rc;
 }
 
-int harper_txn_write(harper_txn *txn, harper_table *t, int kind, const char *key, size_t key_len,
-                     const char *json, size_t len, char **key_out, size_t *key_out_len,
-                     harper_error *err)
+int harper__txn_write_tree(harper_txn *txn, harper_table *t, int kind, const char *key,
+                           size_t key_len, cJSON *rec, char **key_out, size_t *key_out_len,
+                           harper_error *err)
 {
     struct touched *tt;
     const cJSON *key_item = NULL;
-    cJSON *rec = NULL;
     int rc;
 
-    if (txn == NULL || t == NULL || json == NULL || kind < HARPER_WRITE_PUT ||
-        kind > HARPER_WRITE_UPSERT)
+    if (txn == NULL || t == NULL || rec == NULL || kind < HARPER_WRITE_PUT ||
+        kind > HARPER_WRITE_UPSERT) {
+        cJSON_Delete(rec);
         return harper__error_set(err, HARPER_EINVAL, "a transaction, a table, a kind of write "
                                                      "and a record are required");
+    }
     rc = touch(txn, t, &tt, err);
     if (rc != HARPER_OK)
-        return rc;
-    rec = cJSON_ParseWithLength(json, len);
-    if (rec == NULL)
-        return harper__error_set(err, HARPER_EINVAL, "Invalid JSON.");
+        goto done;
     if (!cJSON_IsObject(rec)) {
         rc = harper__error_set(err, HARPER_EINVAL, "record must be a JSON object");
         goto done;
@@ -595,6 +594,21 @@ int harper_txn_write(harper_txn *txn, harper_table *t, int kind, const char *key
 done:
     cJSON_Delete(rec);
     return rc;
+}
+
+int harper_txn_write(harper_txn *txn, harper_table *t, int kind, const char *key, size_t key_len,
+                     const char *json, size_t len, char **key_out, size_t *key_out_len,
+                     harper_error *err)
+{
+    cJSON *rec;
+
+    if (json == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "a transaction, a table, a kind of write "
+                                                     "and a record are required");
+    rec = cJSON_ParseWithLength(json, len);
+    if (rec == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "Invalid JSON.");
+    return harper__txn_write_tree(txn, t, kind, key, key_len, rec, key_out, key_out_len, err);
 }
 
 int harper_txn_delete(harper_txn *txn, harper_table *t, const char *key, size_t key_len,

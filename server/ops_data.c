@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "txn.h"
 
 /* ---- shared helpers ---- */
 
@@ -484,29 +485,16 @@ static void list_end(harper__buf *list)
     harper__buf_byte(list, ']');
 }
 
-/* Appends record `rec` as JSON, leaving out its key property `k` when that is null: a record
- * without a key gets a generated one either way, and the library's key replacement drops
- * the property's name. */
-static int record_text(harper__buf *out, const cJSON *rec, const cJSON *k)
+/* A copy of record `rec` for the library, leaving out its key property `k` when that is null:
+ * a record without a key gets a generated one either way, and the library's key replacement
+ * drops the property's name. NULL when out of memory. */
+static cJSON *record_copy(const cJSON *rec, const cJSON *k)
 {
-    const cJSON *p;
+    cJSON *copy = cJSON_Duplicate(rec, 1);
 
-    if (k == NULL || !cJSON_IsNull(k))
-        return harper__json_value(out, rec) == HARPER_OK && !out->failed ? HARPER_OK
-                                                                          : HARPER_ENOMEM;
-    harper__buf_byte(out, '{');
-    cJSON_ArrayForEach(p, rec) {
-        if (p == k)
-            continue;
-        if (out->len > 1)
-            harper__buf_byte(out, ',');
-        harper__json_string(out, p->string, strlen(p->string));
-        harper__buf_byte(out, ':');
-        if (harper__json_value(out, p) != HARPER_OK)
-            return HARPER_ENOMEM;
-    }
-    harper__buf_byte(out, '}');
-    return out->failed ? HARPER_ENOMEM : HARPER_OK;
+    if (copy != NULL && k != NULL && cJSON_IsNull(k))
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, k->string);
+    return copy;
 }
 
 /* Writes every record in one transaction. *written and *skipped receive JSON arrays of the keys
@@ -517,9 +505,9 @@ static int write_all(const ops_request *req, const data_table *dt, const cJSON *
                      size_t *n_written, size_t *n_skipped, harper_error *err)
 {
     harper__buf db = HARPER__BUF_INIT;
-    harper__buf text = HARPER__BUF_INIT;
     harper_txn *txn = NULL;
     const cJSON *rec;
+    cJSON *copy;
     int rc;
 
     data_database_name(req, &db);
@@ -539,13 +527,12 @@ static int write_all(const ops_request *req, const data_table *dt, const cJSON *
             (*n_skipped)++;
             continue;
         }
-        harper__buf_reset(&text);
-        if (record_text(&text, rec, k) != HARPER_OK) {
+        if ((copy = record_copy(rec, k)) == NULL) {
             rc = HARPER_ENOMEM;
             break;
         }
-        rc = harper_txn_write(txn, dt->t, write_kinds[kind].lib_kind, NULL, 0, text.data,
-                              text.len, NULL, NULL, err);
+        rc = harper__txn_write_tree(txn, dt->t, write_kinds[kind].lib_kind, NULL, 0, copy, NULL,
+                                    NULL, err);
         if (rc == HARPER_OK) {
             list_add(written, k);
             (*n_written)++;
@@ -563,7 +550,6 @@ static int write_all(const ops_request *req, const data_table *dt, const cJSON *
         snprintf(err->message, sizeof err->message, "out of memory");
     err->code = rc;
     harper__buf_free(&db);
-    harper__buf_free(&text);
     return rc;
 }
 
