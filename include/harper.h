@@ -211,7 +211,9 @@ HARPER_API int harper_table_add_missing_attributes(harper_table *t, const char *
                                                    harper_error *err);
 
 enum harper_describe_flags {
-    HARPER_DESCRIBE_EXACT_COUNT = 1  /* count records by a scan instead of the kept counter */
+    HARPER_DESCRIBE_EXACT_COUNT = 1, /* count records by a scan instead of the kept counter */
+    HARPER_DESCRIBE_DEFINITION = 2   /* the definition only: no sizes, counts or last write
+                                        (no disk access: cheap enough for every request) */
 };
 
 /* Harper's describe_table object for this table, in a new buffer (harper_free):

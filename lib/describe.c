@@ -2,6 +2,7 @@
  * objects. */
 #include <dirent.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,8 @@ static int describe_into(harper_table *t, int flags, int64_t db_size, int64_t db
                          harper__buf *out, harper_error *err)
 {
     harper__table_def *def = harper__table_def_get(t);
-    int64_t count = harper_table_count(t, flags, err);
+    bool definition_only = (flags & HARPER_DESCRIBE_DEFINITION) != 0;
+    int64_t count = definition_only ? 0 : harper_table_count(t, flags, err);
     int rc = HARPER_OK;
 
     if (count < 0) {
@@ -113,7 +115,8 @@ static int describe_into(harper_table *t, int flags, int64_t db_size, int64_t db
     harper__def_describe_attrs(def, out);
     /* Harper's key order (schemaDescribe.js): sizes, the optional table settings, sources,
      * then the counts. */
-    harper__buf_printf(out, ",\"db_size\":%lld", (long long)db_size);
+    if (!definition_only)
+        harper__buf_printf(out, ",\"db_size\":%lld", (long long)db_size);
     /* As Harper prints it: the number as JavaScript writes it ("1.5s"), and 0 too. */
     if (def->expiration >= 0) {
         harper__buf_str(out, ",\"expiration\":\"");
@@ -122,11 +125,13 @@ static int describe_into(harper_table *t, int flags, int64_t db_size, int64_t db
     }
     if (def->sealed)
         harper__buf_str(out, ",\"sealed\":true");
-    harper__buf_printf(out,
-                       ",\"sources\":[],\"record_count\":%lld,\"table_size\":%lld,"
-                       "\"db_audit_size\":%lld",
-                       (long long)count, (long long)read_counter(t, 'b'), (long long)db_audit_size);
-    if (atomic_load(&t->last_write) != 0) {
+    harper__buf_str(out, ",\"sources\":[]");
+    if (!definition_only)
+        harper__buf_printf(out, ",\"record_count\":%lld,\"table_size\":%lld,"
+                           "\"db_audit_size\":%lld",
+                           (long long)count, (long long)read_counter(t, 'b'),
+                           (long long)db_audit_size);
+    if (!definition_only && atomic_load(&t->last_write) != 0) {
         harper__buf_str(out, ",\"last_updated_record\":");
         harper__json_number(out, harper__version_ms(atomic_load(&t->last_write)));
     }
@@ -156,7 +161,10 @@ int harper_table_describe(harper_table *t, int flags, char **json, size_t *len, 
 
     if (t == NULL || json == NULL)
         return harper__error_set(err, HARPER_EINVAL, "a table and an output are required");
-    rc = describe_into(t, flags, dir_size(t->db->path), db_audit_bytes(t->db), &out, err);
+    if (flags & HARPER_DESCRIBE_DEFINITION)
+        rc = describe_into(t, flags, 0, 0, &out, err);
+    else
+        rc = describe_into(t, flags, dir_size(t->db->path), db_audit_bytes(t->db), &out, err);
     if (rc == HARPER_OK && (*json = harper__buf_take(&out, len)) == NULL)
         rc = harper__error_set(err, HARPER_ENOMEM, "out of memory");
     harper__buf_free(&out);

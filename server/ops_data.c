@@ -165,7 +165,7 @@ int data_table_open(harper *h, const char *db, const cJSON *table, data_table *d
     rc = harper_table_open(h, db, name.data, &dt->t, err);
     harper__buf_free(&name);
     if (rc == HARPER_OK)
-        rc = harper_table_describe(dt->t, 0, &json, &len, err);
+        rc = harper_table_describe(dt->t, HARPER_DESCRIBE_DEFINITION, &json, &len, err);
     if (rc == HARPER_OK) {
         dt->desc = cJSON_ParseWithLength(json, len);
         pk = cJSON_GetObjectItemCaseSensitive(dt->desc, "hash_attribute");

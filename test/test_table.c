@@ -572,3 +572,35 @@ TEST(table_logs_through_the_callback_only)
     CHECK_EQ_STR(harper_strerror(HARPER_ENOTABLE), "table does not exist");
     CHECK_EQ_STR(harper_strerror(12345), "unknown error");
 }
+
+/* HARPER_DESCRIBE_DEFINITION leaves out what needs counting or the disk. */
+TEST(table_describe_definition_only)
+{
+    harper *h = open_root();
+    harper_table *t = make_table(h, "data", "dog", "{\"primary_key\":\"id\"}");
+    harper_error err;
+    char *json;
+    size_t len;
+    cJSON *full, *def;
+
+    put(t, "{\"id\":1}");
+    CHECK_OK(harper_table_describe(t, 0, &json, &len, &err), &err);
+    full = cJSON_Parse(json);
+    harper_free(json);
+    CHECK_OK(harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &err), &err);
+    def = cJSON_Parse(json);
+    harper_free(json);
+    CHECK(full != NULL && def != NULL);
+    CHECK_EQ_INT((int)cJSON_GetObjectItem(full, "record_count")->valuedouble, 1);
+    CHECK(cJSON_GetObjectItem(full, "last_updated_record") != NULL);
+    CHECK(cJSON_GetObjectItem(def, "record_count") == NULL);
+    CHECK(cJSON_GetObjectItem(def, "db_size") == NULL);
+    CHECK(cJSON_GetObjectItem(def, "last_updated_record") == NULL);
+    CHECK(cJSON_Compare(cJSON_GetObjectItem(full, "attributes"),
+                        cJSON_GetObjectItem(def, "attributes"), 1));
+    CHECK_EQ_STR(cJSON_GetObjectItem(def, "hash_attribute")->valuestring, "id");
+    cJSON_Delete(full);
+    cJSON_Delete(def);
+    harper_table_close(t);
+    CHECK_OK(harper_close(h), NULL);
+}
