@@ -45,10 +45,12 @@ pc_cflags = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(1) 2>/dev
 pc_libs = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),$(2))
 
 PKG_CFLAGS := $(call pc_cflags,rocksdb) $(call pc_cflags,libcjson) \
-              $(call pc_cflags,libmicrohttpd) $(call pc_cflags,yaml-0.1)
+              $(call pc_cflags,libmicrohttpd) $(call pc_cflags,yaml-0.1) \
+              $(call pc_cflags,libcbor) $(call pc_cflags,msgpack)
 LIB_LIBS := $(call pc_libs,rocksdb,-lrocksdb) $(call pc_libs,libcjson,-lcjson) -lpthread -lm \
             -lmbedcrypto
-SERVER_LIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,yaml-0.1,-lyaml)
+SERVER_LIBS := $(call pc_libs,libmicrohttpd,-lmicrohttpd) $(call pc_libs,yaml-0.1,-lyaml) \
+               $(call pc_libs,libcbor,-lcbor) $(call pc_libs,msgpack,-lmsgpackc)
 # Programs (server, tests, benchmarks) link RocksDB's static archive when Debian ships it: in the
 # shared library every read and write pays __tls_get_addr for RocksDB's thread-local perf
 # context, about a sixth of a request's time. libharper.so keeps linking the shared one.
