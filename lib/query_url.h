@@ -4,6 +4,8 @@
  * value to Int, Date...) is left to the caller, so each value keeps its decoded text and how
  * Harper decoded it. Files:
  *   query_url.c        the grammar: Harper 4.7's parseQuery, step for step
+ *   query_url_js.c     the JavaScript objects it builds, its errors, the calls, the simple
+ *                      mode (query_url_js.h)
  *   query_url_tree.c   turning the parsed query into the tree below, the checks Harper makes
  *                      when the search starts (groups, chained ranges, comparators), the
  *                      JSON printer

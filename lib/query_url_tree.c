@@ -93,8 +93,6 @@ static void take_value(harper__qurl_value *dst, jv *c)
     c->value.text = NULL;
 }
 
-static int set_path(jparser *P, const jv *attr, char ***path, size_t **lens, size_t *n);
-
 /* Appends the strings of `attr` (a string or nested arrays of them) to the path. */
 static int add_segments(jparser *P, const jv *attr, char ***path, size_t **lens, size_t *n)
 {
@@ -127,16 +125,11 @@ static int add_segments(jparser *P, const jv *attr, char ***path, size_t **lens,
     return 0;
 }
 
-static int set_path(jparser *P, const jv *attr, char ***path, size_t **lens, size_t *n)
-{
-    return add_segments(P, attr, path, lens, n);
-}
-
 static int build_cond(jparser *P, jv *c, harper__qurl_node *node)
 {
     int k = find_comparator(c->cmp);
 
-    if (set_path(P, c->attr, &node->path, &node->path_len, &node->n_path) != 0)
+    if (add_segments(P, c->attr, &node->path, &node->path_len, &node->n_path) != 0)
         return -1;
     node->autocast = k >= 0 && comparators[k].coercing;
     if (c->n_chain == 1) {
@@ -241,7 +234,7 @@ int harper__qurl_build(jparser *P, jv *top, harper__qurl **out)
         q->n_sort = top->n_sort;
         for (size_t k = 0; k < top->n_sort; k++) {
             q->sort[k].descending = top->sort_desc[k];
-            if (set_path(P, top->sort_attr[k], &q->sort[k].path, &q->sort[k].path_len,
+            if (add_segments(P, top->sort_attr[k], &q->sort[k].path, &q->sort[k].path_len,
                          &q->sort[k].n_path) != 0)
                 goto fail;
         }

@@ -446,7 +446,7 @@ int harper__qurl_typed(const char *s, size_t n, harper__qurl_value *v)
  * Auto-cast
  */
 
-/* Reads exactly `count` digits at s; the first must lie in first_lo..first_hi. */
+/* Reads exactly `count` digits at s; the first must be at most first_hi. */
 static bool digits_at(const char *s, int count, char first_hi, int *out)
 {
     int v = 0;
