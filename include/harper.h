@@ -181,6 +181,18 @@ typedef struct harper_table harper_table;
 HARPER_API int harper_table_create(harper *h, const char *db, const char *table,
                                    const char *def_json, size_t def_len, harper_error *err);
 
+/* Makes table `table` of database `db` have definition `def_json`: creates it as
+ * harper_table_create does, or, when it exists, changes it as Harper applies a changed schema:
+ * attributes new to it are added (an index wanted by one is built over the existing records
+ * before this returns), attributes it no longer lists leave the definition but keep their
+ * stored values, indexes no longer wanted are dropped, types, nullability and the table's
+ * options (expiration, audit, sealed) change in place and apply to later writes. Defining a
+ * table again the same way changes nothing. The primary key cannot change (HARPER_EINVAL).
+ * *created (may be NULL) says whether the table was made. Thread-safety: safe. */
+HARPER_API int harper_table_define(harper *h, const char *db, const char *table,
+                                   const char *def_json, size_t def_len, int *created,
+                                   harper_error *err);
+
 /* Drops a table and all its records, indexes and audit log. HARPER_ENODB / HARPER_ENOTABLE.
  * Handles still open on it fail with HARPER_ENOTABLE from then on. Thread-safety: safe. */
 HARPER_API int harper_table_drop(harper *h, const char *db, const char *table,

@@ -25,6 +25,11 @@ typedef int (*harper__record_fn)(const char *key, size_t key_len, const harper__
 int harper__scan_records(harper_table *t, rocksdb_readoptions_t *ro, harper__record_fn fn,
                          void *arg, harper_error *err);
 
+/* Indexes the existing records of `t` under the given attributes of the definition about to
+ * be published (t->ddl held exclusively). */
+int harper__table_backfill(harper_table *t, const harper__attr *const *attrs, size_t n,
+                           harper_error *err);
+
 /* Fills err with "Table '<db>.<table>' does not exist" and returns HARPER_ENOTABLE. */
 int harper__table_missing(harper_error *err, const char *db, const char *table);
 

@@ -109,9 +109,8 @@ static int backfill_record(const char *k, size_t klen, const harper__rec_view *r
     return rc;
 }
 
-/* Indexes the existing records under the given attributes (t->ddl held exclusively). */
-static int backfill(harper_table *t, const harper__attr *const *attrs, size_t n,
-                    harper_error *err)
+int harper__table_backfill(harper_table *t, const harper__attr *const *attrs, size_t n,
+                           harper_error *err)
 {
     struct backfill_set set;
     int rc;
@@ -178,7 +177,7 @@ static int add_attributes(harper_table *t, const char *const *names, size_t n, i
             def->attrs[i].indexed)
             fresh[n_fresh++] = &def->attrs[i];
     if (n_fresh > 0 && harper_table_count(t, 0, NULL) > 0)
-        rc = backfill(t, fresh, n_fresh, err);
+        rc = harper__table_backfill(t, fresh, n_fresh, err);
     if (rc == HARPER_OK)
         rc = harper__catalog_store(t->db, def, err);
     if (rc == HARPER_OK) {

@@ -1,7 +1,8 @@
-/* http.c: the Operations API over HTTP with libmicrohttpd: a TCP listener and the root's Unix
- * domain socket (requests on it act as the super user, as the CLI's do). Harper's processing
- * order: the body is checked first (400), then who is asking (401), then the operation
- * (ops.c). GET /health answers without authentication. */
+/* http.c: HTTP with libmicrohttpd. The Operations API on its TCP port and on the root's Unix
+ * domain socket (requests on it act as the super user, as the CLI's do), in Harper's
+ * processing order: the body is checked first (400), then who is asking (401), then the
+ * operation (ops.c); GET /health answers without authentication. The REST interface on the
+ * HTTP port (rest.c), whose collection answers stream from a cursor. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -17,18 +18,33 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "ops.h"
+#include "rest.h"
 #include "server.h"
+
+struct http_server;
+
+/* What a daemon serves. */
+struct listener {
+    struct http_server *hs;
+    bool rest;
+};
 
 struct http_server {
     struct server *srv;
     struct MHD_Daemon *tcp;
     struct MHD_Daemon *local;       /* the domain socket */
+    struct MHD_Daemon *rest;        /* the HTTP port */
+    struct listener ops_listener;
+    struct listener rest_listener;
     char *socket_path;
 };
 
 /* One request's state while its body arrives. */
 struct request {
+    char *uri;                      /* as sent, query string included */
+    bool started;
     char *body;
     size_t len;
     size_t cap;
@@ -48,7 +64,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *t
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (type != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     rc = MHD_queue_response(c, (unsigned)status, resp);
@@ -127,8 +144,8 @@ static int base64_decode(const char *in, char *out, size_t size)
 
 /* Settles who the request acts as. 0 and the user, or a status and message to answer. */
 static int authenticate(struct http_server *hs, struct MHD_Connection *c, const char *peer,
-                        bool loopback, bool local, char *user, size_t user_size, bool *super,
-                        const char **message)
+                        bool loopback, bool local, bool anonymous_ok, char *user,
+                        size_t user_size, bool *super, const char **message)
 {
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     char decoded[1024];
@@ -171,6 +188,8 @@ static int authenticate(struct http_server *hs, struct MHD_Connection *c, const 
         *super = true;
         return 0;
     }
+    if (anonymous_ok)
+        return 0;
     *message = "Must login";
     return 401;
 }
@@ -213,7 +232,8 @@ static enum MHD_Result handle_operation(struct http_server *hs, struct MHD_Conne
         cJSON_Delete(body);
         return queue_error(c, 400, "Request body must include an 'operation' property.");
     }
-    status = authenticate(hs, c, peer, loopback, local, user, sizeof user, &super, &message);
+    status = authenticate(hs, c, peer, loopback, local, false, user, sizeof user, &super,
+                          &message);
     if (status != 0) {
         cJSON_Delete(body);
         return queue_error(c, status, message);
@@ -233,20 +253,116 @@ static enum MHD_Result handle_operation(struct http_server *hs, struct MHD_Conne
     return rc;
 }
 
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    ssize_t n = rest_stream_read(cls, buf, max);
+
+    (void)pos;
+    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+static void free_stream(void *cls)
+{
+    rest_stream_free(cls);
+}
+
+static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection *c,
+                                   const char *method, struct request *rq)
+{
+    rest_response out;
+    rest_request req;
+    struct MHD_Response *resp;
+    const char *query = strchr(rq->uri, '?');
+    char peer[64];
+    char user[256];
+    bool loopback, local, super;
+    const char *message = NULL;
+    enum MHD_Result rc;
+    int status;
+
+    peer_name(c, peer, sizeof peer, &loopback, &local);
+    status = authenticate(hs, c, peer, loopback, local, true, user, sizeof user, &super,
+                          &message);
+    if (status != 0) {
+        harper__buf body = HARPER__BUF_INIT;
+
+        harper__buf_str(&body, "{\"error\":");
+        harper__json_string(&body, message, strlen(message));
+        harper__buf_byte(&body, '}');
+        size_t len = body.len;
+        char *text = harper__buf_take(&body, NULL);
+
+        return text == NULL ? MHD_NO : queue(c, status, "application/json", text, len, false);
+    }
+    req = (rest_request){
+        .method = method,
+        .path = rq->uri,
+        .path_len = query != NULL ? (size_t)(query - rq->uri) : strlen(rq->uri),
+        .query = query != NULL ? query + 1 : NULL,
+        .query_len = query != NULL ? strlen(query + 1) : 0,
+        .accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
+        .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+        .if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
+        .body = rq->body,
+        .body_len = rq->len,
+        .has_body = rq->len > 0,
+        .user = user[0] != '\0' ? user : NULL,
+        .super = super,
+    };
+    rest_handle(hs->srv, &req, &out);
+    if (out.status == 0) {
+        char *text = strdup("Not found\n");
+
+        rest_response_clear(&out);
+        return text != NULL ? queue(c, 404, NULL, text, strlen(text), false) : MHD_NO;
+    }
+    if (out.stream != NULL) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, read_stream,
+                                                 out.stream, free_stream);
+        if (resp == NULL)
+            rest_stream_free(out.stream);
+    } else {
+        size_t len = out.has_body ? out.body.len : 0;
+        char *body = out.has_body ? harper__buf_take(&out.body, NULL) : NULL;
+
+        resp = MHD_create_response_from_buffer(len, body != NULL ? body : (char *)"",
+                                               body != NULL ? MHD_RESPMEM_MUST_FREE
+                                                            : MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            free(body);
+    }
+    if (resp == NULL) {
+        rest_response_clear(&out);
+        return MHD_NO;
+    }
+    if (out.content_type != NULL && out.has_body)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, out.content_type);
+    for (size_t i = 0; i < out.n_headers; i++)
+        MHD_add_response_header(resp, out.headers[i].name, out.headers[i].value);
+    MHD_add_response_header(resp, "Server", "HarperDB");
+    if (out.status >= 400)
+        slog_write(hs->srv->log, out.status >= 500 ? SLOG_ERROR : SLOG_DEBUG, "rest",
+                   "%s: %s %.200s -> %d", peer, method, rq->uri, out.status);
+    rc = MHD_queue_response(c, (unsigned)out.status, resp);
+    MHD_destroy_response(resp);
+    rest_response_clear(&out);
+    return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **state)
 {
-    struct http_server *hs = cls;
+    struct listener *l = cls;
+    struct http_server *hs = l->hs;
     struct request *rq = *state;
 
     (void)version;
-    if (rq == NULL) {
-        rq = calloc(1, sizeof *rq);
-        if (rq == NULL)
-            return MHD_NO;
-        *state = rq;
+    if (rq == NULL)
+        return MHD_NO;
+    if (!rq->started) {
+        rq->started = true;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -289,6 +405,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ops_reply_error(&reply, 413, "Request body is too large");
         return queue_reply(c, &reply);
     }
+    if (l->rest)
+        return handle_rest(hs, c, method, rq);
     if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
         char *text = strdup("HarperDB is running.");
 
@@ -310,6 +428,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     (void)c;
     (void)why;
     if (rq != NULL) {
+        free(rq->uri);
         free(rq->body);
         free(rq);
         *state = NULL;
@@ -326,9 +445,27 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     slog_write(hs->srv->log, SLOG_WARN, "http", "%s", text);
 }
 
-static struct MHD_Daemon *start(struct http_server *hs, uint16_t port, int listen_fd,
+/* The first callback of a request, with the URI as sent: MHD decodes the path it hands to
+ * on_request and splits off the query, but REST needs both raw. What it returns becomes the
+ * request's state. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct request *rq = calloc(1, sizeof *rq);
+
+    (void)cls;
+    (void)c;
+    if (rq != NULL && (rq->uri = strdup(uri != NULL ? uri : "")) == NULL) {
+        free(rq);
+        rq = NULL;
+    }
+    return rq;
+}
+
+static struct MHD_Daemon *start(struct listener *l, uint16_t port, int listen_fd,
                                 unsigned threads)
 {
+    struct http_server *hs = l->hs;
+
     /* ITC lets MHD_quiesce_daemon stop the accept loop of a thread pool. */
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
@@ -336,7 +473,8 @@ static struct MHD_Daemon *start(struct http_server *hs, uint16_t port, int liste
     if (listen_fd < 0)
         flags |= MHD_USE_DUAL_STACK;
     return MHD_start_daemon(
-        flags, port, NULL, NULL, on_request, hs, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs,
+        flags, port, NULL, NULL, on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, hs,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, hs, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTEN_SOCKET,
         listen_fd >= 0 ? listen_fd : MHD_INVALID_SOCKET, MHD_OPTION_END);
@@ -363,8 +501,8 @@ static int unix_listen(const char *path)
     return fd;
 }
 
-http_server *http_start(struct server *srv, int port, const char *socket_path, unsigned threads,
-                        char *err, size_t err_size)
+http_server *http_start(struct server *srv, int port, int rest_port, const char *socket_path,
+                        unsigned threads, char *err, size_t err_size)
 {
     http_server *hs = calloc(1, sizeof *hs);
     int fd = -1;
@@ -374,16 +512,18 @@ http_server *http_start(struct server *srv, int port, const char *socket_path, u
         return NULL;
     }
     hs->srv = srv;
+    hs->ops_listener = (struct listener){hs, false};
+    hs->rest_listener = (struct listener){hs, true};
     if (threads == 0)
         threads = 1;
-    hs->tcp = start(hs, (uint16_t)port, -1, threads);
+    hs->tcp = start(&hs->ops_listener, (uint16_t)port, -1, threads);
     if (hs->tcp == NULL) {
         snprintf(err, err_size, "cannot listen on port %d: %s", port, strerror(errno));
         goto fail;
     }
     if (socket_path != NULL) {
         fd = unix_listen(socket_path);
-        hs->local = fd >= 0 ? start(hs, 0, fd, 1) : NULL;
+        hs->local = fd >= 0 ? start(&hs->ops_listener, 0, fd, 1) : NULL;
         if (hs->local == NULL) {
             snprintf(err, err_size, "cannot listen on %s: %s", socket_path, strerror(errno));
             if (fd >= 0)
@@ -391,6 +531,13 @@ http_server *http_start(struct server *srv, int port, const char *socket_path, u
             goto fail;
         }
         hs->socket_path = strdup(socket_path);
+    }
+    if (rest_port >= 0) {
+        hs->rest = start(&hs->rest_listener, (uint16_t)rest_port, -1, threads);
+        if (hs->rest == NULL) {
+            snprintf(err, err_size, "cannot listen on port %d: %s", rest_port, strerror(errno));
+            goto fail;
+        }
     }
     return hs;
 fail:
@@ -400,7 +547,7 @@ fail:
 
 void http_stop(http_server *hs)
 {
-    struct MHD_Daemon *daemons[2];
+    struct MHD_Daemon *daemons[3];
 
     if (hs == NULL)
         return;
@@ -408,7 +555,8 @@ void http_stop(http_server *hs)
      * flight finish. */
     daemons[0] = hs->tcp;
     daemons[1] = hs->local;
-    for (int i = 0; i < 2; i++) {
+    daemons[2] = hs->rest;
+    for (int i = 0; i < 3; i++) {
         MHD_socket fd;
 
         if (daemons[i] == NULL)

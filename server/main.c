@@ -199,7 +199,8 @@ static int run(const char *root, bool dev)
         goto done;
     }
     snprintf(socket_path, sizeof socket_path, "%s/operations-server", root);
-    http = http_start(&srv, (int)port, socket_path, worker_threads(&srv), err, sizeof err);
+    http = http_start(&srv, (int)port, (int)config_int(srv.config, "http.port", -1), socket_path,
+                      worker_threads(&srv), err, sizeof err);
     if (http == NULL) {
         slog_write(srv.log, SLOG_FATAL, NULL, "%s", err);
         fprintf(stderr, "Error: %s\n", err);

@@ -4,6 +4,7 @@
 #define HARPER_SERVER_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "harper.h"
@@ -18,6 +19,8 @@ struct server {
     bool authorize_local;       /* loopback requests run as the super user */
     size_t max_body;            /* largest request body accepted, bytes (413 beyond) */
     const char *super_user;     /* the user loopback and domain-socket requests run as */
+    struct rest_export *exports;    /* the tables applications export over REST */
+    size_t n_exports;
 };
 
 #endif

@@ -1,0 +1,122 @@
+/* rest.h: Harper's REST interface for exported tables (the HTTP port, default 9926), free of
+ * any HTTP library: http.c turns a request into a rest_request and sends the rest_response
+ * back, streaming its body when it has one. Files:
+ *   rest.c        routing (exports, the URL forms) and the methods
+ *   rest_query.c  a collection URL's query string as a library query, values typed by the
+ *                 attributes' declared types; the id of a record URL
+ *   rest_out.c    bodies in the negotiated type (JSON, CBOR, MessagePack, CSV), error bodies,
+ *                 streamed collections */
+#ifndef HARPER_SERVER_REST_H
+#define HARPER_SERVER_REST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "harper.h"
+#include "negotiate.h"
+
+struct server;
+
+/* A table reachable over REST: `type Dog @table @export` gives path "Dog". */
+typedef struct rest_export {
+    char *path;                 /* one segment, "" for the root */
+    char *db;
+    char *table;
+    bool rest;                  /* @export(rest: false) turns the plain methods off */
+} rest_export;
+
+typedef struct rest_request {
+    const char *method;
+    const char *path;           /* raw (percent-encoded), without the query */
+    size_t path_len;
+    const char *query;          /* raw, after the '?'; NULL when there is no '?' */
+    size_t query_len;
+    const char *accept;         /* header values, NULL when absent */
+    const char *content_type;
+    const char *if_none_match;
+    const char *body;
+    size_t body_len;
+    bool has_body;              /* Content-Length or Transfer-Encoding was sent */
+    const char *user;           /* NULL: anonymous */
+    bool super;
+} rest_request;
+
+typedef struct rest_stream rest_stream;
+
+#define REST_MAX_HEADERS 6
+
+typedef struct rest_response {
+    int status;                 /* 0: no route matched here (the caller answers 404) */
+    const char *content_type;   /* static; NULL: none */
+    harper__buf body;
+    bool has_body;
+    struct {
+        const char *name;       /* static */
+        char value[160];
+    } headers[REST_MAX_HEADERS];
+    size_t n_headers;
+    rest_stream *stream;        /* set: the body comes from rest_stream_read */
+} rest_response;
+
+/* Answers one request. Thread-safety: safe (each request its own response). */
+void rest_handle(struct server *srv, const rest_request *rq, rest_response *out);
+
+/* The next bytes of a streamed body into buf[0..max): their count, 0 when none are ready
+ * yet (never: the stream always has data or ends), -1 at the end. Not thread-safe: one
+ * response, one reader. */
+ssize_t rest_stream_read(rest_stream *s, char *buf, size_t max);
+void rest_stream_free(rest_stream *s);
+
+/* Frees what a response holds but its stream (which the caller hands to the sender). */
+void rest_response_clear(rest_response *r);
+
+/* ---- shared by the rest*.c files ---- */
+
+/* A table opened for one request, with what its description says. */
+typedef struct rest_table {
+    harper *h;
+    const rest_export *exp;
+    harper_table *t;
+    cJSON *desc;                /* the definition (harper_table_describe, definition only) */
+    const char *pk;             /* borrowed from desc */
+    const char *pk_type;        /* NULL: untyped */
+} rest_table;
+
+/* The declared type of attribute `name` ("Int"...), NULL when untyped or Any; *known says
+ * whether the table has the attribute at all. */
+const char *rest_attr_type(const rest_table *rt, const char *name, bool *known);
+
+/* Converts URL text to the value of an attribute of declared type `type` (NULL: the auto-cast
+ * of an untyped one), as Harper converts ids (spec rest.md 2.1). NULL with the 400 message in
+ * err ("Invalid value for attribute ...") when the text does not fit. */
+cJSON *rest_value_typed(const char *attr, const char *type, const char *text, size_t len,
+                        char *err, size_t err_size);
+
+/* The query of a collection URL as a library query on rt->t. 0, or the HTTP status with the
+ * error body's text ("Class: message") in err. *select_one says the rows are bare values
+ * (`select(name)`). */
+int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_query **out,
+                     bool *select_one, char *err, size_t err_size);
+
+/* Error replies: `status` with the body "<cls>: <message>" in the negotiated type. */
+void rest_error(rest_response *out, negotiate_type type, int status, const char *cls,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A value's body: JSON text json[0..len) in the negotiated type. -1 when it cannot be
+ * written (then out holds a 500). */
+int rest_body_json(rest_response *out, negotiate_type type, const char *json, size_t len);
+
+/* Streams the rows of `q` (taken over) in the negotiated type; `select_one` rows are bare
+ * values; CSV has the given columns (NULL: the first row's keys). Returns 0, or -1 with the
+ * error answer in out. */
+int rest_body_rows(rest_response *out, negotiate_type type, harper_query *q, bool select_one,
+                   const char *const *columns, size_t n_columns);
+
+void rest_header(rest_response *out, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
