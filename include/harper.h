@@ -193,6 +193,18 @@ HARPER_API int harper_table_define(harper *h, const char *db, const char *table,
                                    const char *def_json, size_t def_len, int *created,
                                    harper_error *err);
 
+/* Applies the schema.graphql text[0..len) (file_name names it in messages): every
+ * `type X @table` is defined with harper_table_define (database "data" unless @table says,
+ * table named after the type unless @table(table:) says; @primaryKey, @indexed, @createdTime,
+ * @updatedTime, `!`, lists, @sealed, expiration and audit, which defaults to audit_default).
+ * *tables (may be NULL; harper_free) receives a JSON array with one object per table type:
+ * {"type", "database", "table", "created": bool, "export": null or {"name", "rest", "mqtt"}}.
+ * HARPER_EINVAL with "<file>:<line>:<col>: Syntax Error: ..." for a file that does not
+ * parse (nothing is defined then). Thread-safety: safe. */
+HARPER_API int harper_schema_apply(harper *h, const char *text, size_t len,
+                                   const char *file_name, int audit_default, char **tables,
+                                   size_t *tables_len, harper_error *err);
+
 /* Drops a table and all its records, indexes and audit log. HARPER_ENODB / HARPER_ENOTABLE.
  * Handles still open on it fail with HARPER_ENOTABLE from then on. Thread-safety: safe. */
 HARPER_API int harper_table_drop(harper *h, const char *db, const char *table,

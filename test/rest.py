@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""REST on the HTTP port: the sample application in test/apps/rest served by
+`harper-server run APP_DIR`, driven with real HTTP requests (spec rest.md)."""
+import base64
+import json
+import os
+import shutil
+import sys
+
+import cbor2
+import msgpack
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harper_test import ADMIN, Server, expect, run_tests  # noqa: E402
+
+APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps", "rest")
+
+
+def rest(srv, method, path, body=None, headers=None, auth=ADMIN):
+    """(status, raw body, headers) of a request on the REST port."""
+    return srv.request(method, path, body, auth=auth, headers=headers, port=srv.http_port)
+
+
+def rest_json(srv, method, path, body=None, headers=None, auth=ADMIN):
+    status, raw, hdrs = rest(srv, method, path, body, headers, auth)
+    return status, (json.loads(raw) if raw else None), hdrs
+
+
+def put_dogs(srv):
+    dogs = [
+        {"name": "Rex", "breed": "lab", "age": 3, "weight": 30.5, "good": True,
+         "tags": ["big", "brown"], "born": "2021-03-01T00:00:00.000Z"},
+        {"name": "Fido", "breed": "poodle", "age": 5, "tags": ["small"]},
+        {"name": "Ace", "breed": "lab", "age": 8, "good": False},
+        {"name": "Bo", "breed": "beagle", "age": 1, "tags": []},
+    ]
+    for i, d in enumerate(dogs, 1):
+        status, raw, _ = rest(srv, "PUT", "/Dog/%d" % i, d)
+        expect(status, 204, "PUT /Dog/%d %r" % (i, raw))
+
+
+def test_describe_and_routes(srv):
+    status, desc, _ = rest_json(srv, "GET", "/Dog")
+    expect(status, 200)
+    expect((desc["records"], desc["name"], desc["database"]), ("./", "Dog", "data"))
+    names = [a["attribute"] for a in desc["attributes"]]
+    expect(names[:4], ["id", "name", "breed", "age"])
+    # Paths are case-sensitive; tables without @export have none.
+    for path in ("/dog/1", "/Secret/", "/Secret/1", "/nothing"):
+        status, raw, hdrs = rest(srv, "GET", path)
+        expect((status, raw), (404, b"Not found\n"), path)
+        assert "content-type" not in hdrs, hdrs
+    # Another database, another name.
+    status, desc, _ = rest_json(srv, "GET", "/count")
+    expect((desc["name"], desc["database"]), ("count", "stats"))
+    status, raw, hdrs = rest(srv, "OPTIONS", "/Dog/1", auth=None)
+    expect(status, 204)
+    assert hdrs["allow"].startswith("GET, HEAD, POST, PUT, DELETE, PATCH"), hdrs
+
+
+def test_record_methods(srv):
+    status, raw, _ = rest(srv, "PUT", "/Dog/1", {"name": "Rex", "age": 3})
+    expect((status, raw), (204, b""))
+    status, rec, hdrs = rest_json(srv, "GET", "/Dog/1")
+    expect(status, 200)
+    expect((rec["id"], rec["name"], rec["age"]), ("1", "Rex", 3))
+    assert isinstance(rec["createdAt"], (int, float)) and rec["updatedAt"].endswith("Z"), rec
+    etag = hdrs["etag"]
+    assert len(etag) == 12 and etag[0] == etag[-1] == '"', etag
+    expect(hdrs["content-type"], "application/json")
+    status, raw, hdrs = rest(srv, "GET", "/Dog/1", headers={"If-None-Match": etag})
+    expect((status, raw), (304, b""))
+    status, raw, _ = rest(srv, "GET", "/Dog/1", headers={"If-None-Match": "W/" + etag})
+    expect(status, 200)
+    # One property; a null one is absent.
+    expect(rest_json(srv, "GET", "/Dog/1.name")[:2], (200, "Rex"))
+    status, raw, _ = rest(srv, "GET", "/Dog/1.breed")
+    expect((status, raw), (404, b""))
+    expect(rest_json(srv, "GET", "/Dog/1?select(name,age)")[:2], (200, {"name": "Rex", "age": 3}))
+    # PATCH merges, PUT replaces (created time kept).
+    created = rec["createdAt"]
+    expect(rest(srv, "PATCH", "/Dog/1", {"age": 4, "breed": "lab"})[0], 204)
+    status, rec, _ = rest_json(srv, "GET", "/Dog/1")
+    expect((rec["name"], rec["age"], rec["breed"]), ("Rex", 4, "lab"))
+    expect(rest(srv, "PUT", "/Dog/1", {"name": "Rex II"})[0], 204)
+    status, rec, _ = rest_json(srv, "GET", "/Dog/1")
+    expect((rec["name"], "age" in rec, rec["createdAt"]), ("Rex II", False, created))
+    # Absent records.
+    status, raw, hdrs = rest(srv, "GET", "/Dog/404")
+    expect((status, raw), (404, b""))
+    # DELETE says true, also for a record that is not there.
+    expect(rest_json(srv, "DELETE", "/Dog/1")[:2], (200, True))
+    expect(rest(srv, "GET", "/Dog/1")[0], 404)
+    expect(rest_json(srv, "DELETE", "/Dog/1")[:2], (200, True))
+
+
+def test_post_creates(srv):
+    status, new_id, hdrs = rest_json(srv, "POST", "/Dog/", {"name": "Newbie"})
+    expect(status, 201)
+    assert isinstance(new_id, str) and len(new_id) == 36, new_id
+    expect(hdrs["location"], new_id)
+    expect(rest_json(srv, "GET", "/Dog/" + new_id)[1]["name"], "Newbie")
+    # A given key that exists: 409.
+    status, body, _ = rest_json(srv, "POST", "/Dog/", {"id": new_id, "name": "Again"})
+    expect((status, body), (409, "ClientError: Record already exists"))
+    # A Long key gets an integer.
+    status, n, hdrs = rest_json(srv, "POST", "/count/", {"hits": 1})
+    expect(status, 201)
+    assert isinstance(n, int), n
+    expect(hdrs["location"], str(n))
+    # POST to a record: 405.
+    status, body, hdrs = rest_json(srv, "POST", "/Dog/1", {"name": "x"})
+    expect(status, 405)
+    assert body.startswith("ClientError: The Dog does not have a post method"), body
+
+
+def test_validation_and_ids(srv):
+    status, body, _ = rest_json(srv, "PUT", "/Dog/9", {"name": "Rex", "age": "five"})
+    expect((status, body), (400, "ClientError: Value \"five\" in property age must be an "
+                                 "integer (from -2147483648 to 2147483647)"))
+    expect(rest(srv, "GET", "/Dog/9")[0], 404)          # nothing written
+    status, body, _ = rest_json(srv, "PUT", "/count/12", {"hits": 3})
+    expect(status, 204)
+    status, rec, _ = rest_json(srv, "GET", "/count/12")
+    expect(rec, {"n": 12, "hits": 3})
+    status, body, _ = rest_json(srv, "GET", "/count/x")
+    expect((status, body),
+           (400, "SyntaxError: Invalid value for attribute n: \"x\", expecting Long"))
+    # A body that is not JSON.
+    status, raw, _ = rest(srv, "PUT", "/Dog/9", "{not json")
+    expect(status, 500)
+    assert json.loads(raw).startswith("SyntaxError: "), raw
+
+
+def test_collection_queries(srv):
+    put_dogs(srv)
+
+    def ids(query):
+        status, rows, hdrs = rest_json(srv, "GET", "/Dog/" + query)
+        expect(status, 200, query)
+        assert "etag" not in hdrs
+        return sorted(r["id"] for r in rows)
+
+    expect(ids(""), ["1", "2", "3", "4"])
+    expect(ids("?breed=lab"), ["1", "3"])
+    expect(ids("?age=5"), ["2"])                      # strict value typed by Int
+    expect(ids("?age=gt=3"), ["2", "3"])
+    expect(ids("?age=ge=3&age=lt=8"), ["1", "2"])
+    expect(ids("?age=gt=1&=lt=8"), ["1", "2"])        # a chained range
+    expect(ids("?breed=lab|breed=beagle"), ["1", "3", "4"])
+    expect(ids("?breed=lab&(age=3|age=8)"), ["1", "3"])
+    expect(ids("?name==F*"), ["2"])
+    expect(ids("?tags=small"), ["2"])
+    expect(ids("?good==true"), ["1"])
+    expect(ids("?breed=nobody"), [])
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?sort(-age)&select(name)")
+    expect(rows, ["Ace", "Fido", "Rex", "Bo"])
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?breed=lab&select(name,age)&sort(+age)")
+    expect(rows, [{"name": "Rex", "age": 3}, {"name": "Ace", "age": 8}])
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?sort(age)&limit(1,3)&select(name)")
+    expect(rows, ["Rex", "Fido"])
+    status, rows, _ = rest_json(srv, "GET", "/Dog?breed=poodle")
+    expect([r["name"] for r in rows], ["Fido"])
+    # Errors.
+    status, body, _ = rest_json(srv, "GET", "/Dog/?color=red")
+    expect((status, body), (404, "HdbError: color is not a defined attribute"))
+    status, body, _ = rest_json(srv, "GET", "/Dog/?age=gt=1|breed=lab&name=x")
+    expect(status, 500)
+    assert body.startswith("SyntaxViolation: Can not mix operators"), body
+    status, body, _ = rest_json(srv, "GET", "/Dog/?age=xx=3")
+    expect((status, body), (400, "ClientError: Unknown query comparator \"xx\""))
+    status, body, _ = rest_json(srv, "GET", "/Dog/?age=gt=old")
+    expect((status, body),
+           (400, "SyntaxError: Invalid value for attribute age: \"old\", expecting Int"))
+    # DELETE with a query deletes the matches only.
+    expect(rest_json(srv, "DELETE", "/Dog/?breed=lab")[:2], (200, True))
+    expect(ids(""), ["2", "4"])
+
+
+def test_content_types(srv):
+    put_dogs(srv)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/2", headers={"Accept": "application/json, "
+                                                                      "application/cbor"})
+    expect((status, hdrs["content-type"]), (200, "application/cbor"))
+    expect(cbor2.loads(raw)["name"], "Fido")
+    status, raw, hdrs = rest(srv, "GET", "/Dog/?breed=lab",
+                             headers={"Accept": "application/x-msgpack"})
+    expect(hdrs["content-type"], "application/x-msgpack")
+    rows = list(msgpack.Unpacker(raw_bytes(raw), raw=False))
+    expect(sorted(r["name"] for r in rows), ["Ace", "Rex"])
+    status, raw, hdrs = rest(srv, "GET", "/Dog/?breed=lab", headers={"Accept": "application/cbor"})
+    expect(sorted(r["name"] for r in cbor2.loads(raw)), ["Ace", "Rex"])
+    # The extension wins over Accept; CSV has a header row and is an attachment.
+    status, raw, hdrs = rest(srv, "GET", "/Dog/.csv?breed=poodle",
+                             headers={"Accept": "application/cbor"})
+    expect((status, hdrs["content-type"]), (200, "text/csv"))
+    expect(hdrs["content-disposition"], 'attachment; filename="data.csv"')
+    lines = raw.decode().split("\n")
+    assert lines[0].startswith('"id","name","breed","age"'), lines
+    assert lines[1].startswith('"2","Fido","poodle",5'), lines
+    status, raw, hdrs = rest(srv, "GET", "/Dog/2.cbor")
+    expect(cbor2.loads(raw)["id"], "2")
+    # Nothing acceptable: 406 as plain text.
+    status, raw, hdrs = rest(srv, "GET", "/Dog/2", headers={"Accept": "text/html"})
+    expect(status, 406)
+    assert raw.startswith(b"ClientError: No supported content types found in Accept header"), raw
+    # Bodies in CBOR and MessagePack.
+    status, raw, _ = rest(srv, "PUT", "/Dog/7", cbor2.dumps({"name": "Cbor", "age": 2}),
+                          headers={"Content-Type": "application/cbor"})
+    expect(status, 204)
+    status, raw, _ = rest(srv, "PUT", "/Dog/8", msgpack.packb({"name": "Pack", "age": 6}),
+                          headers={"Content-Type": "application/x-msgpack"})
+    expect(status, 204)
+    expect(rest_json(srv, "GET", "/Dog/7.name")[1], "Cbor")
+    expect(rest_json(srv, "GET", "/Dog/8")[1]["age"], 6)
+
+
+def raw_bytes(b):
+    return b
+
+
+def test_authentication(srv):
+    # authorizeLocal is on in the dev profile: loopback without credentials is the super user.
+    expect(rest(srv, "GET", "/Dog/", auth=None)[0], 200)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/", auth=("admin", "wrong"))
+    expect((status, json.loads(raw)), (401, {"error": "Login failed"}))
+    srv.stop()
+    srv.env["AUTHENTICATION_AUTHORIZELOCAL"] = "false"
+    srv.start()
+    wait_rest(srv)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/1", auth=None)
+    expect((status, json.loads(raw)), (401, "AccessViolation: Must login"))
+    expect(hdrs.get("www-authenticate"), "Basic")
+    expect(rest(srv, "GET", "/Dog/", auth=ADMIN)[0], 200)
+
+
+def wait_rest(srv):
+    import socket
+    import time
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", srv.http_port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+
+
+def test_restart_keeps_data_and_applies_schema_changes(srv):
+    # A copy of the app whose schema the test changes.
+    app = os.path.join(os.environ.get("TEST_DIR", "/tmp"), "app-copy")
+    shutil.rmtree(app, ignore_errors=True)
+    shutil.copytree(APP, app)
+    srv.stop()
+    srv.args = ["run", app]
+    srv.start()
+    wait_rest(srv)
+    put_dogs(srv)
+    status, body, _ = rest_json(srv, "GET", "/Dog/?weight=30.5")
+    expect(status, 200)
+    with open(os.path.join(app, "schema.graphql")) as f:
+        schema = f.read()
+    schema = schema.replace("weight: Float\n", "weight: Float @indexed\n  color: String @indexed\n")
+    with open(os.path.join(app, "schema.graphql"), "w") as f:
+        f.write(schema)
+    srv.stop()
+    srv.start()
+    wait_rest(srv)
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?weight=30.5&select(name)")
+    expect((status, rows), (200, ["Rex"]))
+    expect(rest(srv, "PATCH", "/Dog/2", {"color": "white"})[0], 204)
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?color=white&select(name)")
+    expect(rows, ["Fido"])
+    status, ops = srv.op({"operation": "describe_table", "table": "Dog"})
+    attrs = {a["attribute"]: a for a in ops["attributes"]}
+    assert attrs["weight"].get("indexed") and "color" in attrs, attrs
+
+
+def test_static_files(srv):
+    status, raw, hdrs = rest(srv, "GET", "/index.html", auth=None)
+    expect(status, 200)
+    assert raw.startswith(b"<!doctype html>"), raw
+    assert hdrs["content-type"].startswith("text/html"), hdrs
+    status, raw, hdrs2 = rest(srv, "GET", "/css/site.css", auth=None)
+    expect(status, 200)
+    assert hdrs2["content-type"].startswith("text/css"), hdrs2
+    if "etag" in hdrs:
+        expect(rest(srv, "GET", "/index.html", headers={"If-None-Match": hdrs["etag"]},
+                    auth=None)[0], 304)
+    expect(rest(srv, "GET", "/../config.yaml", auth=None)[0], 404)
+
+
+run_tests(globals(), args=("run", APP))
