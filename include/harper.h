@@ -234,6 +234,11 @@ HARPER_API int harper_table_add_missing_attributes(harper_table *t, const char *
                                                    char **added, size_t *added_len,
                                                    harper_error *err);
 
+/* A number that changes whenever the table's definition does (attributes added, dropped or
+ * redefined): a caller that keeps what harper_table_describe said knows when to ask again.
+ * Thread-safety: safe. */
+HARPER_API uint64_t harper_table_definition_version(harper_table *t);
+
 enum harper_describe_flags {
     HARPER_DESCRIBE_EXACT_COUNT = 1, /* count records by a scan instead of the kept counter */
     HARPER_DESCRIBE_DEFINITION = 2   /* the definition only: no sizes, counts or last write

@@ -84,6 +84,7 @@ struct harper_table {
     _Atomic uint64_t next_auto_id;  /* for generated numeric keys */
     _Atomic uint64_t last_write;    /* version of the latest write, for describe */
     _Atomic uint64_t audit_seq;     /* tie-breaker of audit keys within one version */
+    _Atomic uint64_t def_version;   /* counts the definitions published (describe caches) */
 };
 
 /* Opens (or with create, creates) database `name`; the root keeps it open until harper_close.

@@ -83,8 +83,14 @@ void harper__table_publish_def(harper_table *t, harper__table_def *def)
     pthread_mutex_lock(&t->db->lock);
     old = t->def;
     t->def = def;
+    atomic_fetch_add(&t->def_version, 1);
     pthread_mutex_unlock(&t->db->lock);
     harper__table_def_put(old);
+}
+
+uint64_t harper_table_definition_version(harper_table *t)
+{
+    return t != NULL ? atomic_load(&t->def_version) : 0;
 }
 
 static uint64_t random_u64(void)

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -18,10 +19,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "app.h"
+#include "auth_cache.h"
 #include "json.h"
 #include "ops.h"
 #include "rest.h"
 #include "server.h"
+#include "static_files.h"
 
 struct http_server;
 
@@ -155,6 +159,8 @@ static int authenticate(struct http_server *hs, struct MHD_Connection *c, const 
 
     *super = false;
     user[0] = '\0';
+    if (auth != NULL && auth_cache_get(auth, user, user_size, super))
+        return 0;
     if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
         if (base64_decode(auth + 6, decoded, sizeof decoded) != 0 ||
             (colon = strchr(decoded, ':')) == NULL) {
@@ -180,6 +186,7 @@ static int authenticate(struct http_server *hs, struct MHD_Connection *c, const 
             }
             memcpy(user, decoded, strlen(decoded) + 1);
             *super = harper_user_is_super(hs->srv->h, decoded, NULL) == 1;
+            auth_cache_put(auth, user, *super);
             return 0;
         }
     }
@@ -266,6 +273,76 @@ static void free_stream(void *cls)
     rest_stream_free(cls);
 }
 
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Answers from application `a`'s static files: 1 when queued (or *rc = MHD_NO), 0 when the
+ * path is not one of them (the next handler's turn). */
+static int serve_static(enum MHD_Result *rc, struct MHD_Connection *c, const app *a,
+                        const char *method, const char *uri)
+{
+    static_files_request req = {
+        .method = method, .path = uri, .if_none_match = header(c, "If-None-Match"),
+        .if_modified_since = header(c, "If-Modified-Since"), .if_match = header(c, "If-Match"),
+        .if_unmodified_since = header(c, "If-Unmodified-Since"),
+        .cache_control = header(c, "Cache-Control"), .range = header(c, "Range"),
+        .if_range = header(c, "If-Range")};
+    static_files_result *res = malloc(sizeof *res);
+    struct MHD_Response *resp = NULL;
+    int fd;
+
+    *rc = MHD_NO;
+    if (res == NULL)
+        return 1;
+    switch (static_files_resolve(a, &req, res)) {
+    case STATIC_FILES_NEXT:
+        free(res);
+        return 0;
+    case STATIC_FILES_SEND:
+        fd = open(res->path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            resp = MHD_create_response_from_fd_at_offset64(res->length, fd, res->offset);
+        if (resp == NULL && fd >= 0)
+            close(fd);
+        break;
+    case STATIC_FILES_ERROR:
+        resp = MHD_create_response_from_buffer(strlen(res->body), res->body,
+                                               MHD_RESPMEM_MUST_COPY);
+        break;
+    default:
+        resp = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (resp == NULL) {
+        free(res);
+        return 1;
+    }
+    if (res->action == STATIC_FILES_SEND || res->action == STATIC_FILES_NOT_MODIFIED) {
+        MHD_add_response_header(resp, "ETag", res->etag);
+        MHD_add_response_header(resp, "Last-Modified", res->last_modified);
+    }
+    if (res->action == STATIC_FILES_SEND) {
+        MHD_add_response_header(resp, "Cache-Control", STATIC_FILES_CACHE_CONTROL);
+        MHD_add_response_header(resp, "Accept-Ranges", STATIC_FILES_ACCEPT_RANGES);
+    }
+    if (res->content_range[0] != '\0')
+        MHD_add_response_header(resp, "Content-Range", res->content_range);
+    if (res->action == STATIC_FILES_REDIRECT)
+        MHD_add_response_header(resp, "Location", res->location);
+    if (res->html) {
+        MHD_add_response_header(resp, "Content-Security-Policy", STATIC_FILES_ERROR_CSP);
+        MHD_add_response_header(resp, "X-Content-Type-Options", STATIC_FILES_ERROR_NOSNIFF);
+    }
+    if (res->content_type != NULL &&
+        (res->action == STATIC_FILES_SEND || res->action == STATIC_FILES_ERROR))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    *rc = MHD_queue_response(c, (unsigned)res->status, resp);
+    MHD_destroy_response(resp);
+    free(res);
+    return 1;
+}
+
 static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection *c,
                                    const char *method, struct request *rq)
 {
@@ -311,9 +388,13 @@ static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection
     };
     rest_handle(hs->srv, &req, &out);
     if (out.status == 0) {
-        char *text = strdup("Not found\n");
+        char *text;
 
         rest_response_clear(&out);
+        for (size_t i = 0; i < hs->srv->n_apps; i++)
+            if (serve_static(&rc, c, hs->srv->apps[i], method, rq->uri))
+                return rc;
+        text = strdup("Not found\n");
         return text != NULL ? queue(c, 404, NULL, text, strlen(text), false) : MHD_NO;
     }
     if (out.stream != NULL) {
@@ -473,9 +554,9 @@ static struct MHD_Daemon *start(struct listener *l, uint16_t port, int listen_fd
     if (listen_fd < 0)
         flags |= MHD_USE_DUAL_STACK;
     return MHD_start_daemon(
-        flags, port, NULL, NULL, on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, hs,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, hs, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, hs,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs, MHD_OPTION_URI_LOG_CALLBACK, on_uri, hs,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTEN_SOCKET,
         listen_fd >= 0 ? listen_fd : MHD_INVALID_SOCKET, MHD_OPTION_END);
 }

@@ -12,11 +12,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "apps.h"
+#include "auth_cache.h"
 #include "cli.h"
 #include "config.h"
 #include "harper.h"
 #include "http.h"
 #include "install.h"
+#include "rest.h"
 #include "ops.h"
 #include "server.h"
 #include "slog.h"
@@ -126,7 +129,7 @@ static unsigned worker_threads(const struct server *srv)
     return (unsigned)(n > 64 ? 64 : n);
 }
 
-static int run(const char *root, bool dev)
+static int run(const char *root, bool dev, const char *app_dir)
 {
     struct server srv;
     http_server *http = NULL;
@@ -199,6 +202,9 @@ static int run(const char *root, bool dev)
         goto done;
     }
     snprintf(socket_path, sizeof socket_path, "%s/operations-server", root);
+    auth_cache_set_ttl(config_int(srv.config, "authentication.cacheTTL", 30000));
+    apps_load(&srv, app_dir);
+    rest_exports_open(&srv);
     http = http_start(&srv, (int)port, (int)config_int(srv.config, "http.port", -1), socket_path,
                       worker_threads(&srv), err, sizeof err);
     if (http == NULL) {
@@ -217,6 +223,8 @@ static int run(const char *root, bool dev)
     status = 0;
 done:
     http_stop(http);
+    rest_exports_close(&srv);
+    apps_free(&srv);
     if (srv.h != NULL && harper_close(srv.h) != HARPER_OK) {
         slog_write(srv.log, SLOG_ERROR, NULL, "handles were still open at shutdown");
         status = 1;
@@ -264,7 +272,9 @@ static int status(const char *root)
 
 /* `run DIR`: a folder holding harperdb-config.yaml is a root; any other folder is an
  * application, which the REST and components work will load. */
-static int check_dir(const char *dir, char **root)
+/* `run DIR`: DIR is a root when it holds harperdb-config.yaml (as Harper allows), else an
+ * application folder, which *app_dir receives. */
+static int check_dir(const char *dir, char **root, const char **app_dir)
 {
     struct stat st;
     char config[4096];
@@ -281,6 +291,8 @@ static int check_dir(const char *dir, char **root)
     if (stat(config, &st) == 0) {
         free(*root);
         *root = strdup(dir);
+    } else {
+        *app_dir = dir;
     }
     return 0;
 }
@@ -304,8 +316,10 @@ int main(int argc, char **argv)
         printf("%s\n", harper_version());
         rc = 0;
     } else if (strcmp(cmd, "run") == 0 || strcmp(cmd, "dev") == 0) {
-        if (argc <= 2 || check_dir(argv[2], &root) == 0)
-            rc = run(root, strcmp(cmd, "dev") == 0);
+        const char *app_dir = NULL;
+
+        if (argc <= 2 || check_dir(argv[2], &root, &app_dir) == 0)
+            rc = run(root, strcmp(cmd, "dev") == 0, app_dir);
     } else if (strcmp(cmd, "stop") == 0) {
         rc = stop(root);
     } else if (strcmp(cmd, "status") == 0) {

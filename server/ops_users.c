@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth_cache.h"
 #include "ops.h"
 
 /* The request body as JSON text for libharper (free()); NULL and a 500 reply when memory runs
@@ -34,15 +35,24 @@ static void reply_harper_json(ops_reply *reply, char *json, size_t len)
     harper_free(json);
 }
 
+/* Logins remembered by the HTTP layer may no longer hold once users changed. */
+static void forget_logins(void)
+{
+    auth_cache_forget();
+}
+
 void ops_add_user(const ops_request *req, ops_reply *reply)
 {
     char *text = body_text(req, reply);
     harper_error err;
+    int rc;
 
     if (text == NULL)
         return;
     /* Validation 400, unknown role 404, a taken name (or duplicate roles) 409. */
-    if (harper_user_add(req->h, text, strlen(text), &err) != HARPER_OK)
+    rc = harper_user_add(req->h, text, strlen(text), &err);
+    forget_logins();
+    if (rc != HARPER_OK)
         ops_reply_harper_error(reply, &err, 404);
     else
         ops_reply_message(reply, "%s successfully added",
@@ -56,10 +66,13 @@ void ops_alter_user(const ops_request *req, ops_reply *reply)
     char *json = NULL;
     size_t len = 0;
     harper_error err;
+    int rc;
 
     if (text == NULL)
         return;
-    if (harper_user_alter(req->h, text, strlen(text), &json, &len, &err) == HARPER_OK)
+    rc = harper_user_alter(req->h, text, strlen(text), &json, &len, &err);
+    forget_logins();
+    if (rc == HARPER_OK)
         reply_harper_json(reply, json, len);
     else if (err.code == HARPER_EINVAL)
         /* Harper's alterUser throws plain Errors for these, which become 500s. */
@@ -74,6 +87,7 @@ void ops_drop_user(const ops_request *req, ops_reply *reply)
     const cJSON *username = cJSON_GetObjectItemCaseSensitive(req->body, "username");
     char *shown = NULL;
     harper_error err;
+    int rc;
 
     if (username == NULL || cJSON_IsNull(username)) {
         ops_reply_error(reply, 400, "Username can't be blank");
@@ -85,8 +99,9 @@ void ops_drop_user(const ops_request *req, ops_reply *reply)
         ops_reply_error(reply, 500, "out of memory");
         return;
     }
-    if (harper_user_drop(req->h, shown != NULL ? shown : username->valuestring, &err) !=
-        HARPER_OK)
+    rc = harper_user_drop(req->h, shown != NULL ? shown : username->valuestring, &err);
+    forget_logins();
+    if (rc != HARPER_OK)
         ops_reply_harper_error(reply, &err, 404);
     else
         ops_reply_message(reply, "%s successfully deleted",

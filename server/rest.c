@@ -4,6 +4,7 @@
  * (spec rest.md 2-4). Bodies and errors are written by rest_out.c, queries and ids typed by
  * rest_query.c. Permissions of non-super users come with roles (a later issue): any
  * authenticated user may use the tables for now. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,10 @@ struct route {
     negotiate_type forced;      /* an extension's type, or NEGOTIATE_NOT_ACCEPTABLE */
 };
 
-static const rest_export *find_export(const struct server *srv, const char *name, size_t len)
+static rest_export *find_export(const struct server *srv, const char *name, size_t len)
 {
     for (size_t i = 0; i < srv->n_exports; i++) {
-        const rest_export *e = &srv->exports[i];
+        rest_export *e = &srv->exports[i];
 
         if (strlen(e->path) == len && memcmp(e->path, name, len) == 0)
             return e;
@@ -41,39 +42,108 @@ static const rest_export *find_export(const struct server *srv, const char *name
     return NULL;
 }
 
-static int open_table(struct server *srv, const rest_export *e, rest_table *rt)
+/* A table's description, shared by the requests that read it while it is current. */
+struct rest_desc {
+    _Atomic int refs;
+    uint64_t version;           /* harper_table_definition_version when read */
+    cJSON *desc;
+};
+
+static void desc_unref(rest_desc *d)
 {
+    if (d != NULL && atomic_fetch_sub(&d->refs, 1) == 1) {
+        cJSON_Delete(d->desc);
+        free(d);
+    }
+}
+
+/* The current description of export e's table, read again only when its definition changed:
+ * describing and parsing per request was a good part of a GET. */
+static rest_desc *desc_get(rest_export *e)
+{
+    uint64_t version = harper_table_definition_version(e->t);
     harper_error err;
+    rest_desc *d = NULL;
     char *json;
     size_t len;
+
+    pthread_mutex_lock(&e->lock);
+    if (e->desc != NULL && e->desc->version == version) {
+        d = e->desc;
+        atomic_fetch_add(&d->refs, 1);
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (d != NULL)
+        return d;
+    if (harper_table_describe(e->t, HARPER_DESCRIBE_DEFINITION, &json, &len, &err) != HARPER_OK)
+        return NULL;
+    d = calloc(1, sizeof *d);
+    if (d != NULL && (d->desc = cJSON_ParseWithLength(json, len)) == NULL) {
+        free(d);
+        d = NULL;
+    }
+    harper_free(json);
+    if (d == NULL)
+        return NULL;
+    d->version = version;
+    atomic_store(&d->refs, 2);      /* the export's and the caller's */
+    pthread_mutex_lock(&e->lock);
+    desc_unref(e->desc);
+    e->desc = d;
+    pthread_mutex_unlock(&e->lock);
+    return d;
+}
+
+void rest_exports_open(struct server *srv)
+{
+    harper_error err;
+
+    for (size_t i = 0; i < srv->n_exports; i++) {
+        rest_export *e = &srv->exports[i];
+
+        pthread_mutex_init(&e->lock, NULL);
+        e->desc = NULL;
+        if (harper_table_open(srv->h, e->db, e->table, &e->t, &err) != HARPER_OK) {
+            e->t = NULL;
+            slog_write(srv->log, SLOG_ERROR, "rest", "export %s: %s", e->path, err.message);
+        }
+    }
+}
+
+void rest_exports_close(struct server *srv)
+{
+    for (size_t i = 0; i < srv->n_exports; i++) {
+        rest_export *e = &srv->exports[i];
+
+        harper_table_close(e->t);
+        e->t = NULL;
+        desc_unref(e->desc);
+        e->desc = NULL;
+        pthread_mutex_destroy(&e->lock);
+    }
+}
+
+static int open_table(struct server *srv, rest_export *e, rest_table *rt)
+{
     bool known;
+    const cJSON *pk;
 
     memset(rt, 0, sizeof *rt);
     rt->h = srv->h;
     rt->exp = e;
-    if (harper_table_open(srv->h, e->db, e->table, &rt->t, &err) != HARPER_OK)
+    rt->t = e->t;
+    if (rt->t == NULL || (rt->held = desc_get(e)) == NULL)
         return -1;
-    if (harper_table_describe(rt->t, HARPER_DESCRIBE_DEFINITION, &json, &len, &err) !=
-        HARPER_OK) {
-        harper_table_close(rt->t);
-        rt->t = NULL;
-        return -1;
-    }
-    rt->desc = cJSON_ParseWithLength(json, len);
-    harper_free(json);
-    {
-        const cJSON *pk = cJSON_GetObjectItemCaseSensitive(rt->desc, "hash_attribute");
-
-        rt->pk = cJSON_IsString(pk) ? pk->valuestring : "id";
-    }
+    rt->desc = rt->held->desc;
+    pk = cJSON_GetObjectItemCaseSensitive(rt->desc, "hash_attribute");
+    rt->pk = cJSON_IsString(pk) ? pk->valuestring : "id";
     rt->pk_type = rest_attr_type(rt, rt->pk, &known);
     return 0;
 }
 
 static void route_free(struct route *r)
 {
-    harper_table_close(r->rt.t);
-    cJSON_Delete(r->rt.desc);
+    desc_unref(r->rt.held);
     free(r->id);
     free(r->property);
 }
@@ -126,7 +196,7 @@ static int route(struct server *srv, const rest_request *rq, struct route *r)
     size_t len = rq->path_len > 0 ? rq->path_len - 1 : 0;
     const char *slash = memchr(p, '/', len);
     size_t seg = slash != NULL ? (size_t)(slash - p) : len;
-    const rest_export *e;
+    rest_export *e;
     char *name = NULL;
     size_t name_len;
 

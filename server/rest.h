@@ -9,6 +9,7 @@
 #ifndef HARPER_SERVER_REST_H
 #define HARPER_SERVER_REST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -21,13 +22,24 @@
 
 struct server;
 
+typedef struct rest_desc rest_desc;
+
 /* A table reachable over REST: `type Dog @table @export` gives path "Dog". */
 typedef struct rest_export {
     char *path;                 /* one segment, "" for the root */
     char *db;
     char *table;
     bool rest;                  /* @export(rest: false) turns the plain methods off */
+    /* Set by rest_exports_open: */
+    harper_table *t;            /* open while the server runs; NULL if it could not be */
+    pthread_mutex_t lock;       /* guards desc */
+    rest_desc *desc;            /* the table's description as last read, shared */
 } rest_export;
+
+/* Opens the tables of srv's exports (after the applications are loaded, before the first
+ * request) / closes them (after the last). */
+void rest_exports_open(struct server *srv);
+void rest_exports_close(struct server *srv);
 
 typedef struct rest_request {
     const char *method;
@@ -76,12 +88,13 @@ void rest_response_clear(rest_response *r);
 
 /* ---- shared by the rest*.c files ---- */
 
-/* A table opened for one request, with what its description says. */
+/* A table for one request, with what its description says. */
 typedef struct rest_table {
     harper *h;
     const rest_export *exp;
-    harper_table *t;
-    cJSON *desc;                /* the definition (harper_table_describe, definition only) */
+    harper_table *t;            /* the export's */
+    rest_desc *held;            /* a reference to the description, released after the request */
+    const cJSON *desc;          /* its definition (harper_table_describe, definition only) */
     const char *pk;             /* borrowed from desc */
     const char *pk_type;        /* NULL: untyped */
 } rest_table;

@@ -21,6 +21,8 @@ struct server {
     const char *super_user;     /* the user loopback and domain-socket requests run as */
     struct rest_export *exports;    /* the tables applications export over REST */
     size_t n_exports;
+    struct app **apps;              /* the applications loaded (apps.c) */
+    size_t n_apps;
 };
 
 #endif

@@ -118,14 +118,15 @@ def expect(got, want, what=""):
     assert got == want, "%s\n  got:  %r\n  want: %r" % (what, got, want)
 
 
-def run_tests(namespace):
-    """Runs every test_* function of the calling module, each with a fresh server."""
+def run_tests(namespace, args=("run",)):
+    """Runs every test_* function of the calling module, each with a fresh server started
+    with `args`."""
     tests = [(name, fn) for name, fn in namespace.items()
              if name.startswith("test_") and callable(fn)]
     failed = 0
     base = os.environ.get("TEST_DIR", "/tmp")
     for i, (name, fn) in enumerate(tests):
-        srv = Server(root=os.path.join(base, "root-%d" % i))
+        srv = Server(root=os.path.join(base, "root-%d" % i), args=args)
         try:
             srv.start()
             fn(srv)
