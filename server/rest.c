@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec_cbor.h"
 #include "codec_msgpack.h"
@@ -647,9 +648,11 @@ void rest_handle(struct server *srv, const rest_request *rq, rest_response *out)
     struct route r;
     negotiate_type type;
     const char *m = rq->method;
+    struct timespec start, end;
     int found;
 
     memset(out, 0, sizeof *out);
+    clock_gettime(CLOCK_MONOTONIC, &start);
     found = route(srv, rq, &r);
     if (found <= 0) {
         route_free(&r);
@@ -717,4 +720,8 @@ void rest_handle(struct server *srv, const rest_request *rq, rest_response *out)
     }
 done:
     route_free(&r);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    rest_header(out, "Server-Timing", "hdb;dur=%.2f",
+                (double)(end.tv_sec - start.tv_sec) * 1e3 +
+                    (double)(end.tv_nsec - start.tv_nsec) / 1e6);
 }

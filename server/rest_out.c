@@ -99,6 +99,7 @@ void rest_error(rest_response *out, negotiate_type type, int status, const char 
     out->status = status;
     out->content_type = content_type(type);
     out->has_body = encode(type, json.data, json.len, &out->body, NULL) == 0;
+    rest_header(out, "Vary", "Accept, Accept-Encoding");
     harper__buf_free(&text);
     harper__buf_free(&json);
 }
@@ -112,6 +113,7 @@ int rest_body_json(rest_response *out, negotiate_type type, const char *json, si
     }
     out->content_type = content_type(type);
     out->has_body = true;
+    rest_header(out, "Vary", "Accept, Accept-Encoding");
     if (type == NEGOTIATE_CSV)
         rest_header(out, "Content-Disposition", "%s", CODEC_CSV_DISPOSITION);
     return 0;
@@ -261,6 +263,7 @@ int rest_body_rows(rest_response *out, negotiate_type type, harper_query *q, boo
     }
     out->status = 200;
     out->content_type = content_type(s->type);
+    rest_header(out, "Vary", "Accept, Accept-Encoding");
     if (type == NEGOTIATE_CSV)
         rest_header(out, "Content-Disposition", "%s", CODEC_CSV_DISPOSITION);
     out->stream = s;

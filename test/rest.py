@@ -4,6 +4,7 @@
 import base64
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -68,6 +69,9 @@ def test_record_methods(srv):
     etag = hdrs["etag"]
     assert len(etag) == 12 and etag[0] == etag[-1] == '"', etag
     expect(hdrs["content-type"], "application/json")
+    expect(hdrs["vary"], "Accept, Accept-Encoding")
+    assert re.match(r"hdb;dur=[0-9]+\.[0-9][0-9]$", hdrs["server-timing"]), hdrs
+    expect(hdrs["server"], "HarperDB")
     status, raw, hdrs = rest(srv, "GET", "/Dog/1", headers={"If-None-Match": etag})
     expect((status, raw), (304, b""))
     status, raw, _ = rest(srv, "GET", "/Dog/1", headers={"If-None-Match": "W/" + etag})
@@ -230,6 +234,18 @@ def test_authentication(srv):
     expect((status, json.loads(raw)), (401, "AccessViolation: Must login"))
     expect(hdrs.get("www-authenticate"), "Basic")
     expect(rest(srv, "GET", "/Dog/", auth=ADMIN)[0], 200)
+
+
+def test_remembered_logins_follow_user_changes(srv):
+    srv.ok({"operation": "add_user", "username": "bob", "password": "pw1", "role": "super_user",
+            "active": True})
+    expect(rest(srv, "GET", "/Dog/", auth=("bob", "pw1"))[0], 200)
+    expect(rest(srv, "GET", "/Dog/", auth=("bob", "pw1"))[0], 200)     # remembered
+    srv.ok({"operation": "alter_user", "username": "bob", "password": "pw2"})
+    expect(rest(srv, "GET", "/Dog/", auth=("bob", "pw1"))[0], 401)
+    expect(rest(srv, "GET", "/Dog/", auth=("bob", "pw2"))[0], 200)
+    srv.ok({"operation": "drop_user", "username": "bob"})
+    expect(rest(srv, "GET", "/Dog/", auth=("bob", "pw2"))[0], 401)
 
 
 def wait_rest(srv):
