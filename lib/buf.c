@@ -70,7 +70,7 @@ void harper__buf_u64be(harper__buf *b, uint64_t v)
     harper__buf_append(b, p, 8);
 }
 
-static void buf_vprintf(harper__buf *b, const char *fmt, va_list ap)
+void harper__buf_vprintf(harper__buf *b, const char *fmt, va_list ap)
 {
     va_list copy;
     int n;
@@ -95,7 +95,7 @@ void harper__buf_printf(harper__buf *b, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    buf_vprintf(b, fmt, ap);
+    harper__buf_vprintf(b, fmt, ap);
     va_end(ap);
 }
 
@@ -106,7 +106,7 @@ void harper__buf_join(harper__buf *b, const char *fmt, ...)
     if (b->len > 0)
         harper__buf_append(b, ". ", 2);
     va_start(ap, fmt);
-    buf_vprintf(b, fmt, ap);
+    harper__buf_vprintf(b, fmt, ap);
     va_end(ap);
 }
 
@@ -203,4 +203,26 @@ uint64_t harper__hash(const void *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ b[i]) * 1099511628211ull;
     return h;
+}
+
+int harper__hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void harper__format(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (out == NULL || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
 }

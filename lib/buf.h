@@ -4,6 +4,7 @@
 #ifndef HARPER_BUF_H
 #define HARPER_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,17 @@ void harper__buf_reset(harper__buf *b);
 void harper__buf_free(harper__buf *b);
 /* Hands data to the caller (who frees it with free()) and empties the buffer. NULL on failure. */
 char *harper__buf_take(harper__buf *b, size_t *len);
+
+/* printf into the fixed array out[0..size) (NUL-terminated, cut when too long); out NULL or
+ * size 0 does nothing. For error texts handed back through `char *err, size_t err_size`. */
+void harper__format(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The value of one hexadecimal digit (either case), or -1. */
+int harper__hex_digit(int c);
+
+/* harper__buf_printf with a va_list. */
+void harper__buf_vprintf(harper__buf *b, const char *fmt, va_list ap);
 
 /* A 64-bit FNV-1a hash: for spreading short keys over buckets, not against an attacker. */
 uint64_t harper__hash(const void *p, size_t n);

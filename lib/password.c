@@ -18,6 +18,7 @@
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 
+#include "buf.h"
 #include "error.h"
 
 #define SALT_BYTES 16
@@ -148,17 +149,6 @@ static int verify_pbkdf2(const char *stored, const char *password, size_t len)
     return rc;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Harper's legacy hashes: salt characters, then hex of digest(password + salt). */
 static int verify_legacy(mbedtls_md_type_t type, size_t salt_len, const char *stored,
                          const char *password, size_t len)
@@ -174,8 +164,8 @@ static int verify_legacy(mbedtls_md_type_t type, size_t salt_len, const char *st
     if (strlen(stored) != salt_len + 2 * digest_len)
         return 0;
     for (size_t i = 0; i < digest_len; i++) {
-        int hi = hex_value(hex[2 * i]);
-        int lo = hex_value(hex[2 * i + 1]);
+        int hi = harper__hex_digit(hex[2 * i]);
+        int lo = harper__hex_digit(hex[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return 0;

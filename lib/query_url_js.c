@@ -109,24 +109,6 @@ void harper__qurl_jv_free_all(jparser *P)
  * Errors
  */
 
-static void buf_vprintf(harper__buf *b, const char *fmt, va_list ap)
-{
-    va_list again;
-    int n;
-    char *dst;
-
-    va_copy(again, ap);
-    n = vsnprintf(NULL, 0, fmt, again);
-    va_end(again);
-    if (n < 0)
-        return;
-    dst = harper__buf_reserve(b, (size_t)n + 1);
-    if (dst == NULL)
-        return;
-    vsnprintf(dst, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
-}
-
 int harper__qurl_record(jparser *P, const char *fmt, ...)
 {
     va_list ap;
@@ -137,7 +119,7 @@ int harper__qurl_record(jparser *P, const char *fmt, ...)
     if (P->pem.len > 0)
         harper__buf_str(&P->pem, ", ");
     va_start(ap, fmt);
-    buf_vprintf(&P->pem, fmt, ap);
+    harper__buf_vprintf(&P->pem, fmt, ap);
     va_end(ap);
     harper__buf_printf(&P->pem, " at position %zu", P->pos);
     if (P->pem.failed)
@@ -155,7 +137,7 @@ int harper__qurl_throw(jparser *P, const char *cls, const char *fmt, ...)
     P->cls = cls;
     P->status = 400;
     va_start(ap, fmt);
-    buf_vprintf(&P->reason, fmt, ap);
+    harper__buf_vprintf(&P->reason, fmt, ap);
     va_end(ap);
     if (P->reason.failed)
         P->oom = true;

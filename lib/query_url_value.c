@@ -57,17 +57,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The byte an escape "%XY" at s[i] stands for, or -1. */
 static int escape_at(const char *s, size_t n, size_t i)
 {
@@ -76,8 +65,8 @@ static int escape_at(const char *s, size_t n, size_t i)
 
     if (i + 3 > n)
         return -1;
-    hi = hex_digit(s[i + 1]);
-    lo = hex_digit(s[i + 2]);
+    hi = harper__hex_digit(s[i + 1]);
+    lo = harper__hex_digit(s[i + 2]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
@@ -265,7 +254,7 @@ static double radix_number(const char *s, size_t n, int radix)
     if (n == 0)
         return NAN;
     for (size_t i = 0; i < n; i++) {
-        int d = hex_digit(s[i]);
+        int d = harper__hex_digit(s[i]);
 
         if (d < 0 || d >= radix)
             return NAN;

@@ -215,17 +215,6 @@ static int is_name_continue(int c)
     return is_name_start(c) || is_digit(c);
 }
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Bytes of the UTF-8 sequence led by c (the text is checked to be UTF-8 before lexing). */
 static size_t utf8_len(unsigned char c)
 {
@@ -487,7 +476,7 @@ static int hex4(const parser *p, size_t pos)
     int k;
 
     for (k = 0; k < 4; k++) {
-        int h = hex_digit(at(p, pos + (size_t)k));
+        int h = harper__hex_digit(at(p, pos + (size_t)k));
 
         if (h < 0)
             return -1;
@@ -520,7 +509,7 @@ static size_t read_escape(parser *p, sbuf *b, size_t pos)
                 sbuf_code_point(p, b, point);
                 return size;
             }
-            h = hex_digit(c);
+            h = harper__hex_digit(c);
             /* graphql-js shifts in 32-bit signed arithmetic and stops when it goes negative. */
             if (h < 0 || (point << 4 & 0x80000000u) != 0)
                 break;

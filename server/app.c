@@ -26,19 +26,6 @@ static const char DEFAULT_CONFIG[] =
     "fastifyRoutes: { files: 'routes/*.js' }\n"
     "static: { files: 'web/**' }\n";
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || err_size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 /* JavaScript's String(v), which Harper's messages interpolate: arrays joined with ',',
  * objects as [object Object]. */
 static void js_text(harper__buf *out, const cJSON *v)
@@ -112,7 +99,7 @@ int app_url_path(const char *name, const char *url_path, char **out, char *err,
 
     *out = NULL;
     if (strstr(p, "..") != NULL) {
-        set_err(err, err_size, "urlPath must not contain '..'. Received: '%s'", p);
+        harper__format(err, err_size, "urlPath must not contain '..'. Received: '%s'", p);
         return -1;
     }
     if (strcmp(p, ".") == 0 || strncmp(p, "./", 2) == 0) {
@@ -126,7 +113,7 @@ int app_url_path(const char *name, const char *url_path, char **out, char *err,
         harper__buf_byte(&b, '/');
     *out = harper__buf_take(&b, NULL);
     if (*out == NULL) {
-        set_err(err, err_size, "out of memory");
+        harper__format(err, err_size, "out of memory");
         return -1;
     }
     return 0;
@@ -380,7 +367,7 @@ static int read_config(app *a, char *err, size_t err_size)
 
         harper__buf_printf(&path, "%s/%s", a->dir, names[i]);
         if (harper__buf_cstr(&path) == NULL) {
-            set_err(err, err_size, "out of memory");
+            harper__format(err, err_size, "out of memory");
             return -1;
         }
         if (stat(path.data, &st) == 0)
@@ -393,12 +380,12 @@ static int read_config(app *a, char *err, size_t err_size)
         return 0;
     }
     if (read_text(a->config_file, &text, &len) != 0) {
-        set_err(err, err_size, "%s: %s", a->config_file,
+        harper__format(err, err_size, "%s: %s", a->config_file,
                 errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
         return -1;
     }
     if (yaml_to_json(text, len, &a->config, yaml_err, sizeof yaml_err) != 0) {
-        set_err(err, err_size, "%s: %s", a->config_file, yaml_err);
+        harper__format(err, err_size, "%s: %s", a->config_file, yaml_err);
         free(text);
         return -1;
     }
@@ -409,12 +396,12 @@ static int read_config(app *a, char *err, size_t err_size)
         cJSON_Delete(a->config);
         a->config = cJSON_CreateObject();
         if (a->config == NULL) {
-            set_err(err, err_size, "out of memory");
+            harper__format(err, err_size, "out of memory");
             return -1;
         }
     }
     if (!cJSON_IsObject(a->config)) {
-        set_err(err, err_size, "%s: the configuration must be a mapping", a->config_file);
+        harper__format(err, err_size, "%s: the configuration must be a mapping", a->config_file);
         return -1;
     }
     return 0;
@@ -452,15 +439,15 @@ int app_load(const char *dir, app **out, char *err, size_t err_size)
 
     *out = NULL;
     if (dir == NULL || dir[0] == '\0') {
-        set_err(err, err_size, "The folder is missing");
+        harper__format(err, err_size, "The folder is missing");
         return -1;
     }
     if (stat(dir, &st) != 0) {
-        set_err(err, err_size, "The folder %s does not exist", dir);
+        harper__format(err, err_size, "The folder %s does not exist", dir);
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        set_err(err, err_size, "The path %s is not a folder", dir);
+        harper__format(err, err_size, "The path %s is not a folder", dir);
         return -1;
     }
     a = calloc(1, sizeof *a);
@@ -489,7 +476,7 @@ int app_load(const char *dir, app **out, char *err, size_t err_size)
     return 0;
 oom:
     app_free(a);
-    set_err(err, err_size, "out of memory");
+    harper__format(err, err_size, "out of memory");
     return -1;
 }
 
@@ -506,7 +493,7 @@ int app_list_components(const char *dir, char ***names, size_t *n, char *err, si
     if (d == NULL) {
         if (errno == ENOENT)
             return 0;
-        set_err(err, err_size, "%s: %s", dir, strerror(errno));
+        harper__format(err, err_size, "%s: %s", dir, strerror(errno));
         return -1;
     }
     while ((e = readdir(d)) != NULL) {
@@ -523,7 +510,7 @@ int app_list_components(const char *dir, char ***names, size_t *n, char *err, si
             harper__buf_free(&path);
             closedir(d);
             app_names_free(list, count);
-            set_err(err, err_size, "out of memory");
+            harper__format(err, err_size, "out of memory");
             return -1;
         }
         harper__buf_free(&path);

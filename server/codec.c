@@ -8,20 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_error(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || err_size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
 size_t codec_utf8_next(const char *s, size_t n, bool *valid)
@@ -162,11 +148,11 @@ static int tree_value(struct walk *w, const cJSON *v, int depth)
     case cJSON_Object:
         break;
     default:
-        set_error(w->err, w->err_size, "a raw or invalid item has no encoding");
+        harper__format(w->err, w->err_size, "a raw or invalid item has no encoding");
         return -1;
     }
     if (depth >= CODEC_MAX_DEPTH) {
-        set_error(w->err, w->err_size, "nesting deeper than %d levels", CODEC_MAX_DEPTH);
+        harper__format(w->err, w->err_size, "nesting deeper than %d levels", CODEC_MAX_DEPTH);
         return -1;
     }
     start = w->out->len;
@@ -194,12 +180,12 @@ int codec_encode_tree(const struct codec_format *f, const cJSON *v, harper__buf 
     int rc;
 
     if (v == NULL) {
-        set_error(err, err_size, "no value to encode");
+        harper__format(err, err_size, "no value to encode");
         return -1;
     }
     rc = tree_value(&w, v, 0);
     if (rc == 0 && out->failed) {
-        set_error(err, err_size, "out of memory");
+        harper__format(err, err_size, "out of memory");
         rc = -1;
     }
     harper__buf_free(&w.scratch);
@@ -225,7 +211,7 @@ struct open_container {
 
 static int text_fail(struct text *t, const char *what)
 {
-    set_error(t->w.err, t->w.err_size, "%s at position %zu of the JSON text", what, t->pos);
+    harper__format(t->w.err, t->w.err_size, "%s at position %zu of the JSON text", what, t->pos);
     return -1;
 }
 
@@ -433,7 +419,7 @@ static int text_value(struct text *t, struct open_container *stack, int *depth)
     c = t->s[t->pos];
     if (c == '{' || c == '[') {
         if (*depth >= CODEC_MAX_DEPTH) {
-            set_error(t->w.err, t->w.err_size, "nesting deeper than %d levels",
+            harper__format(t->w.err, t->w.err_size, "nesting deeper than %d levels",
                       CODEC_MAX_DEPTH);
             return -1;
         }
@@ -535,11 +521,23 @@ int codec_encode_text(const struct codec_format *f, const char *json, size_t len
     int rc = json == NULL && len > 0 ? -1 : text_walk(&t);
 
     if (rc == 0 && out->failed) {
-        set_error(err, err_size, "out of memory");
+        harper__format(err, err_size, "out of memory");
         rc = -1;
     }
     harper__buf_free(&t.w.scratch);
     if (rc != 0 && !out->failed)
         out->len = mark;
     return rc;
+}
+
+void codec_replace_placeholder(harper__buf *out, size_t start, const unsigned char *head,
+                               size_t n)
+{
+    if (n > 1) {
+        if (harper__buf_reserve(out, n - 1) == NULL)
+            return;
+        memmove(out->data + start + n, out->data + start + 1, out->len - start - 1);
+        out->len += n - 1;
+    }
+    memcpy(out->data + start, head, n);
 }

@@ -61,6 +61,11 @@ int codec_encode_tree(const struct codec_format *f, const cJSON *v, harper__buf 
 int codec_encode_text(const struct codec_format *f, const char *json, size_t len,
                       harper__buf *out, char *err, size_t err_size);
 
+/* For a format's head(): puts head[0..n) where the one-byte placeholder at out->data[start]
+ * is, moving what follows when n > 1. */
+void codec_replace_placeholder(harper__buf *out, size_t start, const unsigned char *head,
+                               size_t n);
+
 /* 1 if s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
 bool codec_utf8_valid(const char *s, size_t n);
 

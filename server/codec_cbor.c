@@ -69,13 +69,7 @@ static void put_head(harper__buf *out, size_t start, bool is_map, size_t count)
     size_t n = is_map ? cbor_encode_map_start(count, head, sizeof head)
                       : cbor_encode_array_start(count, head, sizeof head);
 
-    if (n > 1) {
-        if (harper__buf_reserve(out, n - 1) == NULL)
-            return;
-        memmove(out->data + start + n, out->data + start + 1, out->len - start - 1);
-        out->len += n - 1;
-    }
-    memcpy(out->data + start, head, n);
+    codec_replace_placeholder(out, start, head, n);
 }
 
 static const struct codec_format cbor_format = {

@@ -106,13 +106,7 @@ static void put_head(harper__buf *out, size_t start, bool is_map, size_t count)
         out->failed = 1;    /* MessagePack cannot count this many elements */
         return;
     }
-    if (n > 1) {
-        if (harper__buf_reserve(out, n - 1) == NULL)
-            return;
-        memmove(out->data + start + n, out->data + start + 1, out->len - start - 1);
-        out->len += n - 1;
-    }
-    memcpy(out->data + start, head, n);
+    codec_replace_placeholder(out, start, head, n);
 }
 
 static const struct codec_format msgpack_format = {

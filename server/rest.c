@@ -374,6 +374,20 @@ static void get_record(const struct route *r, const rest_request *rq, negotiate_
     harper_free(json);
 }
 
+/* The query of a collection URL; NULL with the error answer in out. */
+static harper_query *collection_query(const struct route *r, const rest_request *rq,
+                                      negotiate_type type, rest_response *out, bool *select_one)
+{
+    harper_query *q = NULL;
+    char err[2200];
+    int status = rest_query_build(&r->rt, rq->query, rq->query != NULL ? rq->query_len : 0, &q,
+                                  select_one, err, sizeof err);
+
+    if (status != 0)
+        rest_error(out, type, status, NULL, "%s", err);   /* err is "Class: message" */
+    return q;
+}
+
 /* CSV columns: the table's attributes (rest.md 6.1). */
 static size_t csv_columns(const rest_table *rt, const char **cols, size_t max)
 {
@@ -392,20 +406,13 @@ static size_t csv_columns(const rest_table *rt, const char **cols, size_t max)
 static void get_collection(const struct route *r, const rest_request *rq, negotiate_type type,
                            rest_response *out)
 {
-    harper_query *q = NULL;
+    harper_query *q;
     bool select_one = false;
-    char err[2200];
     const char *cols[256];
     size_t n_cols;
-    int status;
 
-    status = rest_query_build(&r->rt, rq->query, rq->query != NULL ? rq->query_len : 0, &q,
-                              &select_one, err, sizeof err);
-    if (status != 0) {
-        /* err is "Class: message" already */
-        rest_error(out, type, status, NULL, "%s", err);
+    if ((q = collection_query(r, rq, type, out, &select_one)) == NULL)
         return;
-    }
     n_cols = csv_columns(&r->rt, cols, sizeof cols / sizeof cols[0]);
     rest_body_rows(out, type, q, select_one, type == NEGOTIATE_CSV && !select_one ? cols : NULL,
                    n_cols);
@@ -590,18 +597,12 @@ static void delete_collection(const struct route *r, const rest_request *rq,
     harper_txn *txn = NULL;
     harper_error err;
     bool select_one;
-    char msg[2200];
     const char *row;
     size_t len;
-    int status;
     int rc;
 
-    status = rest_query_build(&r->rt, rq->query, rq->query != NULL ? rq->query_len : 0, &q,
-                              &select_one, msg, sizeof msg);
-    if (status != 0) {
-        rest_error(out, type, status, NULL, "%s", msg);
+    if ((q = collection_query(r, rq, type, out, &select_one)) == NULL)
         return;
-    }
     rc = harper_query_select(q, r->rt.pk, &err);
     if (rc == HARPER_OK)
         rc = harper_cursor_open(q, &c, &err);

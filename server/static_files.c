@@ -200,14 +200,6 @@ bool static_files_parse_date(const char *text, int64_t *seconds)
 
 /* ---- from URL to file --------------------------------------------------------------------- */
 
-static int hex(int c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Decodes the path part of raw into out (MAX_URL + 1 bytes), *raw_len its length in raw. false
  * when it can name no file: bad escapes, NUL, an encoded '/', not starting with '/', an
  * empty, `.` or `..` segment (a trailing '/' is fine), or too long. */
@@ -220,8 +212,8 @@ static bool decode_path(const char *raw, char *out, size_t *raw_len)
         int c = (unsigned char)raw[i];
 
         if (c == '%') {
-            int hi = hex(raw[i + 1]);
-            int lo = hi >= 0 ? hex(raw[i + 2]) : -1;
+            int hi = harper__hex_digit(raw[i + 1]);
+            int lo = hi >= 0 ? harper__hex_digit(raw[i + 2]) : -1;
 
             if (lo < 0)
                 return false;
