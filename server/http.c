@@ -57,12 +57,57 @@ struct request {
 
 static const char json_type[] = "application/json; charset=utf-8";
 
+/* The Origin the response to the request this thread is answering may name in CORS headers
+ * (NULL: none). Every answer leaves through respond(), which adds them; a thread answers one
+ * request at a time, from its start in on_request to its queued response. */
+static _Thread_local const char *cors_origin;
+static _Thread_local bool cors_credentials;
+
+/* CORS (spec security.md 8): the request's Origin if this port's settings allow it. On the
+ * application port an access list of [null] allows nobody (Harper's quirk); the Operations
+ * API's own layer allows everybody with [null] or ["*"]. */
+static const char *allowed_origin(const struct server *srv, struct MHD_Connection *c, bool rest)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    const char *on = rest ? "http.cors" : "operationsApi.network.cors";
+    const cJSON *list = config_get(srv->config, rest ? "http.corsAccessList"
+                                                     : "operationsApi.network.corsAccessList");
+    const cJSON *item;
+
+    if (origin == NULL || !config_bool(srv->config, on, !rest))
+        return NULL;
+    if (!cJSON_IsArray(list))
+        return rest ? NULL : origin;
+    cJSON_ArrayForEach(item, list) {
+        if (cJSON_IsString(item) &&
+            (strcmp(item->valuestring, "*") == 0 || strcmp(item->valuestring, origin) == 0))
+            return origin;
+        if (!rest && cJSON_IsNull(item))
+            return origin;
+    }
+    return NULL;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
+                               struct MHD_Response *resp)
+{
+    enum MHD_Result rc;
+
+    if (cors_origin != NULL) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", cors_origin);
+        if (cors_credentials)
+            MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
+    }
+    rc = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *type, char *body,
                              size_t len, bool close)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    enum MHD_Result rc;
 
     if (resp == NULL) {
         free(body);
@@ -72,9 +117,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *t
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    rc = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return respond(c, (unsigned)status, resp);
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *c, ops_reply *reply)
@@ -337,8 +380,7 @@ static int serve_static(enum MHD_Result *rc, struct MHD_Connection *c, const app
     if (res->content_type != NULL &&
         (res->action == STATIC_FILES_SEND || res->action == STATIC_FILES_ERROR))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
-    *rc = MHD_queue_response(c, (unsigned)res->status, resp);
-    MHD_destroy_response(resp);
+    *rc = respond(c, (unsigned)res->status, resp);
     free(res);
     return 1;
 }
@@ -424,10 +466,27 @@ static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection
     if (out.status >= 400)
         slog_write(hs->srv->log, out.status >= 500 ? SLOG_ERROR : SLOG_DEBUG, "rest",
                    "%s: %s %.200s -> %d", peer, method, rq->uri, out.status);
-    rc = MHD_queue_response(c, (unsigned)out.status, resp);
-    MHD_destroy_response(resp);
+    rc = respond(c, (unsigned)out.status, resp);
     rest_response_clear(&out);
     return rc;
+}
+
+/* An allowed CORS preflight: 200 without authentication. */
+static enum MHD_Result preflight(struct http_server *hs, struct MHD_Connection *c, bool rest)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (char *)"",
+                                                                MHD_RESPMEM_PERSISTENT);
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+                            "POST, GET, PUT, DELETE, PATCH, OPTIONS");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                            rest ? config_string(hs->srv->config,
+                                                 "http.corsAccessControlAllowHeaders",
+                                                 "Accept, Content-Type, Authorization")
+                                 : "Content-Type, Authorization, Accept");
+    return respond(c, 200, resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -478,6 +537,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->body[rq->len] = '\0';
         return MHD_YES;
     }
+    cors_origin = allowed_origin(hs->srv, c, l->rest);
+    cors_credentials = config_bool(hs->srv->config, "authentication.enableSessions", true);
+    if (cors_origin != NULL && strcmp(method, "OPTIONS") == 0)
+        return preflight(hs, c, l->rest);
     if (rq->too_big) {
         ops_reply reply = {0, NULL, 0, true};
 

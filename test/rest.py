@@ -236,6 +236,34 @@ def test_authentication(srv):
     expect(rest(srv, "GET", "/Dog/", auth=ADMIN)[0], 200)
 
 
+def test_cors(srv):
+    origin = {"Origin": "https://app.example"}
+    status, raw, hdrs = rest(srv, "OPTIONS", "/Dog/", headers=origin, auth=None)
+    expect((status, raw), (200, b""))
+    expect(hdrs["access-control-allow-origin"], "https://app.example")
+    expect(hdrs["access-control-allow-methods"], "POST, GET, PUT, DELETE, PATCH, OPTIONS")
+    expect(hdrs["access-control-allow-headers"], "Accept, Content-Type, Authorization")
+    expect(hdrs["access-control-allow-credentials"], "true")
+    status, raw, hdrs = rest(srv, "GET", "/Dog/", headers=origin)
+    expect((status, hdrs["access-control-allow-origin"]), (200, "https://app.example"))
+    status, raw, hdrs = rest(srv, "GET", "/nothing", headers=origin)
+    expect((status, hdrs["access-control-allow-origin"]), (404, "https://app.example"))
+    # Without an Origin: no CORS headers.
+    status, raw, hdrs = rest(srv, "GET", "/Dog/")
+    assert "access-control-allow-origin" not in hdrs, hdrs
+    # The Operations API answers its own preflight.
+    status, raw, hdrs = srv.request("OPTIONS", "/", headers=origin, auth=None)
+    expect((status, hdrs["access-control-allow-origin"]), (200, "https://app.example"))
+    # An application port whose access list is [null] allows nobody (Harper's quirk).
+    srv.stop()
+    srv.env["HTTP_CORSACCESSLIST"] = "[null]"
+    srv.start()
+    wait_rest(srv)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/", headers=origin)
+    expect(status, 200)
+    assert "access-control-allow-origin" not in hdrs, hdrs
+
+
 def test_remembered_logins_follow_user_changes(srv):
     srv.ok({"operation": "add_user", "username": "bob", "password": "pw1", "role": "super_user",
             "active": True})
