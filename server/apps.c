@@ -33,7 +33,7 @@ static char *read_file(const char *path, size_t *len)
 
 /* Registers one exported table; a path taken by another table is refused (logged). */
 static void add_export(struct server *srv, const char *path, const char *db, const char *table,
-                       bool rest)
+                       bool rest, bool last_modified)
 {
     rest_export *grown;
 
@@ -53,7 +53,8 @@ static void add_export(struct server *srv, const char *path, const char *db, con
         return;
     srv->exports = grown;
     grown[srv->n_exports] = (rest_export){.path = strdup(path), .db = strdup(db),
-                                          .table = strdup(table), .rest = rest};
+                                          .table = strdup(table), .rest = rest,
+                                          .last_modified = last_modified};
     if (grown[srv->n_exports].path == NULL || grown[srv->n_exports].db == NULL ||
         grown[srv->n_exports].table == NULL) {
         free(grown[srv->n_exports].path);
@@ -102,7 +103,8 @@ static void apply_schema(struct server *srv, const app *a, const char *file)
                                                                                  : "ready");
         if (a->rest && cJSON_IsObject(exp))
             add_export(srv, cJSON_GetObjectItemCaseSensitive(exp, "name")->valuestring, db,
-                       table, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exp, "rest")));
+                       table, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exp, "rest")),
+                       a->rest_last_modified);
     }
     cJSON_Delete(list);
 }

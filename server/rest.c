@@ -370,6 +370,15 @@ static void get_record(const struct route *r, const rest_request *rq, negotiate_
     }
     if (out->status == 200)
         rest_header(out, "ETag", "%s", etag);
+    if (r->rt.exp->last_modified) {
+        char date[64];
+        time_t secs = (time_t)(version / 4096 / 1000);
+        struct tm tm;
+
+        gmtime_r(&secs, &tm);
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        rest_header(out, "Last-Modified", "%s", date);
+    }
     harper__qurl_free(u);
     harper_free(json);
 }
@@ -574,10 +583,22 @@ static void delete_record(const struct route *r, negotiate_type type, rest_respo
 {
     harper_error err;
     char *key = NULL;
+    char *old = NULL;
+    size_t old_len;
+    uint64_t version = 0;
     int rc;
 
     if (key_json(r, type, out, &key) != 0)
         return;
+    /* The answer carries the ETag of the record that was there. */
+    if (harper_table_get_versioned(r->rt.t, key, strlen(key), &old, &old_len, &version, &err) ==
+        HARPER_OK) {
+        char etag[NEGOTIATE_ETAG_SIZE];
+
+        negotiate_etag((double)version / 4096.0, etag);
+        rest_header(out, "ETag", "%s", etag);
+        harper_free(old);
+    }
     rc = harper_table_delete(r->rt.t, key, strlen(key), &err);
     free(key);
     if (rc != HARPER_OK && rc != HARPER_ENOTFOUND) {

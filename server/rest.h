@@ -30,6 +30,7 @@ typedef struct rest_export {
     char *db;
     char *table;
     bool rest;                  /* @export(rest: false) turns the plain methods off */
+    bool last_modified;         /* the application's rest.lastModified: Last-Modified headers */
     /* Set by rest_exports_open: */
     harper_table *t;            /* open while the server runs; NULL if it could not be */
     pthread_mutex_t lock;       /* guards desc */

@@ -92,10 +92,14 @@ def test_record_methods(srv):
     # Absent records.
     status, raw, hdrs = rest(srv, "GET", "/Dog/404")
     expect((status, raw), (404, b""))
-    # DELETE says true, also for a record that is not there.
-    expect(rest_json(srv, "DELETE", "/Dog/1")[:2], (200, True))
+    # DELETE says true, also for a record that is not there; with its ETag when it was.
+    etag = rest(srv, "GET", "/Dog/1")[2]["etag"]
+    status, body, hdrs = rest_json(srv, "DELETE", "/Dog/1")
+    expect((status, body, hdrs.get("etag")), (200, True, etag))
     expect(rest(srv, "GET", "/Dog/1")[0], 404)
-    expect(rest_json(srv, "DELETE", "/Dog/1")[:2], (200, True))
+    status, body, hdrs = rest_json(srv, "DELETE", "/Dog/1")
+    expect((status, body, hdrs.get("etag")), (200, True, None))
+    assert "last-modified" not in hdrs
 
 
 def test_post_creates(srv):
@@ -304,12 +308,18 @@ def test_restart_keeps_data_and_applies_schema_changes(srv):
     schema = schema.replace("weight: Float\n", "weight: Float @indexed\n  color: String @indexed\n")
     with open(os.path.join(app, "schema.graphql"), "w") as f:
         f.write(schema)
+    with open(os.path.join(app, "config.yaml")) as f:
+        config = f.read()
+    with open(os.path.join(app, "config.yaml"), "w") as f:
+        f.write(config.replace("rest: true\n", "rest:\n  lastModified: true\n"))
     srv.stop()
     srv.start()
     wait_rest(srv)
     status, rows, _ = rest_json(srv, "GET", "/Dog/?weight=30.5&select(name)")
     expect((status, rows), (200, ["Rex"]))
     expect(rest(srv, "PATCH", "/Dog/2", {"color": "white"})[0], 204)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/2")
+    assert re.match(r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$", hdrs["last-modified"]), hdrs
     status, rows, _ = rest_json(srv, "GET", "/Dog/?color=white&select(name)")
     expect(rows, ["Fido"])
     status, ops = srv.op({"operation": "describe_table", "table": "Dog"})
