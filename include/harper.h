@@ -368,7 +368,11 @@ enum harper_comparator {
     HARPER_STARTS_WITH,
     HARPER_ENDS_WITH,
     HARPER_CONTAINS,
-    HARPER_BETWEEN        /* value is a JSON array [low, high], both inclusive */
+    HARPER_BETWEEN,       /* value is a JSON array [low, high], both inclusive */
+    HARPER_IN             /* value is a JSON array; matches a value equal (type-exact, as
+                             equals) to any element; an empty array matches nothing. On an
+                             indexed attribute or the primary key it is answered with one
+                             point lookup per distinct element */
 };
 
 enum harper_logic { HARPER_AND = 0, HARPER_OR = 1 };

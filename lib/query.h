@@ -8,13 +8,15 @@
  * Matching rules, the same whatever the plan (so an indexed table and a non-indexed twin give
  * identical rows):
  * - Values order as the keycodec does (null < false < true < numbers < strings < arrays).
- * - equals / not_equal are type-exact (1 is not "1"); range comparators (greater_than...,
+ * - equals / not_equal are type-exact (1 is not "1"), and so is in, which is equals against
+ *   any element of its array (an empty array matches nothing); range comparators (greater_than...,
  *   between) only match values of the query value's type class (numbers with numbers,
  *   strings with strings); starts_with / ends_with / contains apply to string values (a
  *   number query value is taken as its text), and contains also matches an array element
  *   equal to the query value.
  * - A record whose attribute is an array matches when any element matches (array elements are
- *   indexed one by one); not_equal matches when no element is equal. The primary key is one
+ *   indexed one by one; for in: any element equal to any of the values); not_equal matches
+ *   when no element is equal. The primary key is one
  *   value, even a composite (array) one, and is compared whole.
  * - A record lacking the attribute matches nothing but not_equal. An empty group matches
  *   every record, whatever its logic.
@@ -113,9 +115,13 @@ typedef struct harper__cond {
     bool whole_value;           /* the primary key: no any-element rule for arrays */
     cJSON *value;               /* owned copy */
     harper__buf enc;            /* keycodec encoding of value (of the low end for between);
-                                   for starts_with the string prefix encoding */
+                                   for starts_with the string prefix encoding; for in the
+                                   distinct encodings of the elements, ascending, end to end */
     harper__buf enc_hi;         /* between: encoding of the high end */
-    bool encodable;             /* value has an encoding (not an object, not too deep) */
+    size_t *in_ends;            /* in: where each encoding in enc ends */
+    size_t n_in;                /* in: how many */
+    bool encodable;             /* value has an encoding (not an object, not too deep); for
+                                   in: every element has one */
     char *text;                 /* starts/ends_with, contains: the value as text */
     size_t text_len;
 } harper__cond;
@@ -129,6 +135,12 @@ struct harper__pnode {
     size_t n_kids;
     harper__cond cond;
 };
+
+/* Keys k with lower <= k < upper, compared bytewise. */
+typedef struct harper__range {
+    harper__buf lower;          /* inclusive */
+    harper__buf upper;          /* exclusive; empty: none */
+} harper__range;
 
 typedef struct harper__psort {
     const char *name;           /* borrowed from the plan's definition */
@@ -147,10 +159,11 @@ typedef struct harper__plan {
     const harper__cond *driver; /* the condition the scan range comes from, or NULL */
     int drive;                  /* enum harper__drive */
     uint32_t index_attr_id;     /* DRIVE_INDEX: the driving attribute's id */
-    harper__buf prefix;         /* every key of the scanned range starts with these bytes */
-    harper__buf lower;          /* first key of the range (inclusive) */
-    harper__buf upper;          /* end of the range (exclusive); empty: none */
-    bool reverse;               /* scan from the end: a descending sort the range provides */
+    harper__buf prefix;         /* every key of the scanned ranges starts with these bytes */
+    harper__range *ranges;      /* what to scan, ascending and disjoint: one range, or one point
+                                   range per distinct value of an in driver (DRIVE_NONE: any) */
+    size_t n_ranges;
+    bool reverse;               /* scan from the end: a descending sort the ranges provide */
     bool stream;                /* rows come out in scan order; false: collect and sort */
     bool need_parse;            /* rows must be parsed (filter, dedupe, projection or sort) */
     bool project_text;          /* ... but only for a projection: query_project.c can do it */
@@ -168,6 +181,20 @@ typedef struct harper__plan {
 int harper__plan_build(const harper_query *q, harper__table_def *def, harper__plan *plan,
                        harper_error *err);
 void harper__plan_free(harper__plan *plan);
+
+/* What the planner makes of a query against the table's current definition, for tests. */
+typedef struct harper__explain {
+    int drive;                  /* enum harper__drive */
+    char driver[64];            /* the driving condition's attribute ("" if none), cut short */
+    int comparator;             /* the driving condition's comparator, -1 if none */
+    size_t n_ranges;            /* key ranges scanned */
+    bool stream;
+    bool reverse;
+    bool dedupe;
+    bool project_text;
+} harper__explain;
+
+int harper__query_explain(const harper_query *q, harper__explain *out, harper_error *err);
 
 /* ---- evaluation over one parsed record (query_eval.c) ---- */
 

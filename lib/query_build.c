@@ -151,6 +151,12 @@ int harper__query_check_value(int comparator, const cJSON *value, const char *la
             return harper__error_set(err, HARPER_EINVAL,
                                      "%s must be an array of 2 strings or numbers", label);
         return HARPER_OK;
+    case HARPER_IN:
+        /* Elements are whatever equals takes; duplicates are harmless. */
+        if (!cJSON_IsArray(value))
+            return harper__error_set(err, HARPER_EINVAL, "%s must be an array of the values to "
+                                     "match", label);
+        return HARPER_OK;
     default:
         return harper__error_set(err, HARPER_EINVAL, "unknown comparator %d", comparator);
     }

@@ -1,7 +1,7 @@
 /* query_cursor.c: running a plan. A cursor reads one RocksDB snapshot, taken when it opens,
- * so it sees a consistent table while writers go on. It scans the plan's key range of the
- * records or index family (bounds set on the iterator, so a scan never leaves its range),
- * filters, and either streams rows one per harper_cursor_next or, when a sort needs it,
+ * so it sees a consistent table while writers go on. It scans the plan's key ranges of the
+ * records or index family (the outer bounds set on the iterator, so a scan never leaves
+ * them; between ranges it seeks, forwards or backwards), filters, and either streams rows one per harper_cursor_next or, when a sort needs it,
  * collects the matching rows first: all of them, or only the best offset + limit in a heap.
  * Rows that need nothing done to them are the stored JSON bytes, served without a copy. */
 #include <stdatomic.h>
@@ -30,7 +30,8 @@ struct harper_cursor {
     rocksdb_iterator_t *it;
     rocksdb_pinnableslice_t *pinned;    /* record of the current row of an index scan */
     bool positioned;                /* the iterator has been seeked */
-    bool at_end;                    /* the iterator went past the range: no more steps */
+    size_t range;                   /* the plan's range the iterator is in */
+    bool at_end;                    /* the iterator went past the ranges: no more steps */
     int failed;                     /* sticky error code, 0 if none */
     int64_t skipped;                /* rows passed over for the offset */
     int64_t emitted;                /* rows handed out */
@@ -119,13 +120,14 @@ int harper_cursor_open(const harper_query *q, harper_cursor **out, harper_error 
     }
     if (rc == HARPER_OK && c->plan.drive != HARPER__DRIVE_NONE) {
         const harper__plan *p = &c->plan;
+        const harper__buf *lower = &p->ranges[0].lower;
+        const harper__buf *upper = &p->ranges[p->n_ranges - 1].upper;
 
         rocksdb_readoptions_set_snapshot(c->read_opts, c->snapshot);
         /* The bounds point into the plan, which lives as long as the read options. */
-        rocksdb_readoptions_set_iterate_lower_bound(c->read_opts, p->lower.data, p->lower.len);
-        if (p->upper.len > 0)
-            rocksdb_readoptions_set_iterate_upper_bound(c->read_opts, p->upper.data,
-                                                        p->upper.len);
+        rocksdb_readoptions_set_iterate_lower_bound(c->read_opts, lower->data, lower->len);
+        if (upper->len > 0)
+            rocksdb_readoptions_set_iterate_upper_bound(c->read_opts, upper->data, upper->len);
         c->it = rocksdb_create_iterator_cf(
             db->rdb, c->read_opts,
             db->cf[p->drive == HARPER__DRIVE_INDEX ? HARPER__CF_INDEX : HARPER__CF_RECORDS]);
@@ -160,7 +162,57 @@ static int eval_failed(harper_error *err, int rc)
     return corrupt(err, "record JSON");
 }
 
-/* Positions or advances the iterator. 1: an entry of the range, 0: the end, <0: an error. */
+static int key_cmp(const char *key, size_t key_len, const harper__buf *b)
+{
+    return harper__enc_cmp(key, key_len, b->data, b->len);
+}
+
+/* Brings a valid iterator into the current range or a later one in scan order: a key between
+ * ranges moves on to the range it reaches, or seeks into the next one. The iterator's bounds
+ * already cut off keys outside the first and last range. 1: on a key of c->range, 0: past
+ * the last range (the iterator may then be invalid). */
+static int settle(harper_cursor *c)
+{
+    const harper__plan *p = &c->plan;
+    const harper__range *r;
+    const char *key;
+    size_t len;
+
+    while (rocksdb_iter_valid(c->it)) {
+        key = rocksdb_iter_key(c->it, &len);
+        if (!p->reverse) {
+            while (p->ranges[c->range].upper.len > 0 &&
+                   key_cmp(key, len, &p->ranges[c->range].upper) >= 0) {
+                if (c->range + 1 == p->n_ranges)
+                    return 0;
+                c->range++;
+            }
+            r = &p->ranges[c->range];
+            if (key_cmp(key, len, &r->lower) >= 0)
+                return 1;
+            rocksdb_iter_seek(c->it, r->lower.data, r->lower.len);
+        } else {
+            while (key_cmp(key, len, &p->ranges[c->range].lower) < 0) {
+                if (c->range == 0)
+                    return 0;
+                c->range--;
+            }
+            r = &p->ranges[c->range];
+            if (r->upper.len == 0 || key_cmp(key, len, &r->upper) < 0)
+                return 1;
+            /* The last key before upper: at or before it, and not it. */
+            rocksdb_iter_seek_for_prev(c->it, r->upper.data, r->upper.len);
+            if (rocksdb_iter_valid(c->it)) {
+                key = rocksdb_iter_key(c->it, &len);
+                if (key_cmp(key, len, &r->upper) >= 0)
+                    rocksdb_iter_prev(c->it);
+            }
+        }
+    }
+    return 0;
+}
+
+/* Positions or advances the iterator. 1: an entry of a range, 0: the end, <0: an error. */
 static int step(harper_cursor *c, harper_error *err)
 {
     const harper__buf *prefix = &c->plan.prefix;
@@ -171,16 +223,20 @@ static int step(harper_cursor *c, harper_error *err)
     while (!c->at_end) {
         if (!c->positioned) {
             c->positioned = true;
-            if (c->plan.reverse)
+            if (c->plan.reverse) {
+                c->range = c->plan.n_ranges - 1;
                 rocksdb_iter_seek_to_last(c->it);
-            else
-                rocksdb_iter_seek(c->it, c->plan.lower.data, c->plan.lower.len);
+            } else {
+                c->range = 0;
+                rocksdb_iter_seek(c->it, c->plan.ranges[0].lower.data,
+                                  c->plan.ranges[0].lower.len);
+            }
         } else if (c->plan.reverse) {
             rocksdb_iter_prev(c->it);
         } else {
             rocksdb_iter_next(c->it);
         }
-        if (!rocksdb_iter_valid(c->it))
+        if (c->plan.n_ranges > 1 ? !settle(c) : !rocksdb_iter_valid(c->it))
             break;
         /* Only a range without an upper bound (a prefix of 0xFF bytes) can reach keys beyond
          * it: forwards they end the scan, backwards they come before it. */

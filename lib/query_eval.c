@@ -47,6 +47,42 @@ static int equal(const harper__cond *c, const cJSON *v, harper__buf *scratch)
     return scratch->len == c->enc.len && memcmp(scratch->data, c->enc.data, c->enc.len) == 0;
 }
 
+/* Whether v equals an element of an in: its encoding among the sorted encodings (bisection),
+ * or, for a value without one, structurally as equals compares. 1, 0, HARPER_ENOMEM. */
+static int in_set(const harper__cond *c, const cJSON *v, harper__buf *scratch)
+{
+    size_t lo = 0;
+    size_t hi = c->n_in;
+    const cJSON *el;
+    int rc = encode_into(scratch, v);
+
+    if (rc == HARPER_ENOMEM)
+        return rc;
+    if (rc == HARPER_OK) {
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            size_t start = mid > 0 ? c->in_ends[mid - 1] : 0;
+            int d = harper__enc_cmp(scratch->data, scratch->len, c->enc.data + start,
+                                    c->in_ends[mid] - start);
+
+            if (d == 0)
+                return 1;
+            if (d < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return 0;
+    }
+    /* An element with an encoding never equals a value without one. */
+    if (c->encodable)
+        return 0;
+    cJSON_ArrayForEach(el, c->value)
+        if (cJSON_Compare(v, el, 1))
+            return 1;
+    return 0;
+}
+
 /* One value (a record's value, or an element of its array: in_array) against a condition
  * other than not_equal: 1, 0, HARPER_ENOMEM. */
 static int match_one(const harper__cond *c, const cJSON *v, bool in_array, harper__buf *scratch)
@@ -59,6 +95,8 @@ static int match_one(const harper__cond *c, const cJSON *v, bool in_array, harpe
     switch (c->comparator) {
     case HARPER_EQUALS:
         return equal(c, v, scratch);
+    case HARPER_IN:
+        return in_set(c, v, scratch);
     case HARPER_ENDS_WITH:
         if (!cJSON_IsString(v))
             return 0;

@@ -5,12 +5,15 @@
  * - Candidates to drive the scan are the conditions that must all hold: those of the root
  *   group and of groups nested in it that are AND groups (or hold one child), recursively.
  *   A candidate's attribute is the primary key or an indexed attribute whose index is ready.
- * - Preference: equals > between > the other ranges > starts_with; on a tie the primary key
- *   (no second read per row), then the attribute of the first sort key, then the first one
- *   written. not_equal, ends_with and contains never drive, nor does equals on an object.
+ * - Preference: equals > in > between > the other ranges > starts_with (an in of one distinct
+ *   value counts as equals); on a tie the primary key (no second read per row), then the
+ *   attribute of the first sort key, then the first one written. not_equal, ends_with and
+ *   contains never drive, nor do equals on an object and in holding one.
  * - A primary key condition scans a range of the records family; an index condition scans
  *   a range of that attribute's index and reads each record by its key; no candidate means a
- *   scan of the whole table in primary key order. Every other condition filters.
+ *   scan of the whole table in primary key order. Every other condition filters. An in scans
+ *   one point range per distinct value, in the order of their encodings, so it reads what an
+ *   equals per value would and the scan still follows the key order.
  * - Rows stream in scan order unless a sort asks for another: a single sort key on the
  *   primary key is the order of a records scan, and a single sort key on the driving
  *   attribute is the index order when that attribute cannot hold arrays (an array-valued
@@ -19,6 +22,7 @@
  * This file knows nothing of RocksDB; query_cursor.c runs the plan. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +33,7 @@
 #include "store.h"
 
 /* Ranks of driving conditions, best first. */
-enum { RANK_EQUALS = 0, RANK_BETWEEN, RANK_RANGE, RANK_PREFIX, RANK_NONE };
+enum { RANK_EQUALS = 0, RANK_IN, RANK_BETWEEN, RANK_RANGE, RANK_PREFIX, RANK_NONE };
 
 static int no_memory(harper_error *err)
 {
@@ -71,6 +75,69 @@ static bool finite_numbers(const cJSON *v)
     return true;
 }
 
+/* An encoding inside one buffer, for sorting. */
+typedef struct span {
+    const char *at;
+    size_t len;
+} span;
+
+static int span_cmp(const void *pa, const void *pb)
+{
+    const span *a = pa;
+    const span *b = pb;
+
+    return harper__enc_cmp(a->at, a->len, b->at, b->len);
+}
+
+/* c->enc and c->in_ends for an in: the distinct encodings, sorted, so that the scan meets the
+ * values in key order and a record's value is found by bisection. An element without an
+ * encoding leaves c->encodable false; it is then compared structurally, as equals does. */
+static int compile_in(harper__cond *c)
+{
+    harper__buf all = HARPER__BUF_INIT;
+    size_t n = (size_t)cJSON_GetArraySize(c->value);
+    size_t *ends = calloc(n + 1, sizeof *ends);
+    span *spans = calloc(n + 1, sizeof *spans);
+    size_t n_enc = 0;
+    const cJSON *el;
+    int rc = ends == NULL || spans == NULL ? HARPER_ENOMEM : HARPER_OK;
+
+    c->encodable = true;
+    c->in_ends = calloc(n + 1, sizeof *c->in_ends);
+    if (c->in_ends == NULL)
+        rc = HARPER_ENOMEM;
+    cJSON_ArrayForEach(el, c->value) {
+        if (rc != HARPER_OK)
+            break;
+        rc = encode(&all, el);
+        if (rc == HARPER_EINVAL) {
+            c->encodable = false;
+            rc = HARPER_OK;
+        } else if (rc == HARPER_OK) {
+            ends[n_enc++] = all.len;
+        }
+    }
+    /* Spans point into `all` only once it has stopped growing. */
+    for (size_t i = 0; rc == HARPER_OK && i < n_enc; i++) {
+        spans[i].at = all.data + (i > 0 ? ends[i - 1] : 0);
+        spans[i].len = ends[i] - (i > 0 ? ends[i - 1] : 0);
+    }
+    if (rc == HARPER_OK && n_enc > 1)
+        qsort(spans, n_enc, sizeof *spans, span_cmp);
+    for (size_t i = 0; rc == HARPER_OK && i < n_enc; i++) {
+        if (i > 0 && span_cmp(&spans[i - 1], &spans[i]) == 0)
+            continue;
+        harper__buf_append(&c->enc, spans[i].at, spans[i].len);
+        c->in_ends[c->n_in++] = c->enc.len;
+    }
+    if (rc == HARPER_OK && c->enc.failed)
+        rc = HARPER_ENOMEM;
+    harper__buf_free(&all);
+    free(ends);
+    free(spans);
+    return rc;
+}
+
 static int compile_cond(const harper__qnode *qn, const harper__table_def *def, harper__cond *c,
                         harper_error *err)
 {
@@ -107,13 +174,17 @@ static int compile_cond(const harper__qnode *qn, const harper__table_def *def, h
         harper__key_encode_string_prefix(&c->enc, text, strlen(text));
         rc = c->enc.failed ? HARPER_ENOMEM : HARPER_OK;
         break;
+    case HARPER_IN:
+        rc = compile_in(c);
+        break;
     default:
         rc = encode(&c->enc, c->value);
         break;
     }
-    /* Only equals and not_equal accept values without an encoding (objects); they then
+    /* Only equals, not_equal and in accept values without an encoding (objects); they then
      * compare structurally, and cannot drive an index that holds no objects. */
-    c->encodable = rc == HARPER_OK;
+    if (c->comparator != HARPER_IN)
+        c->encodable = rc == HARPER_OK;
     if (rc != HARPER_ENOMEM && text != NULL) {
         c->text_len = strlen(text);
         c->text = malloc(c->text_len + 1);
@@ -154,6 +225,7 @@ static void node_free(harper__pnode *pn)
     cJSON_Delete(pn->cond.value);
     harper__buf_free(&pn->cond.enc);
     harper__buf_free(&pn->cond.enc_hi);
+    free(pn->cond.in_ends);
     free(pn->cond.text);
 }
 
@@ -177,6 +249,10 @@ static int drive_rank(const harper__cond *c)
     switch (c->comparator) {
     case HARPER_EQUALS:
         return c->encodable ? RANK_EQUALS : RANK_NONE;
+    case HARPER_IN:
+        if (!c->encodable)
+            return RANK_NONE;
+        return c->n_in <= 1 ? RANK_EQUALS : RANK_IN;
     case HARPER_BETWEEN:
         return RANK_BETWEEN;
     case HARPER_GREATER_THAN:
@@ -241,7 +317,7 @@ static void set_key(harper__buf *out, const harper__buf *prefix, const void *p, 
 /* The keys of the driving condition's values: every value v with lower <= P ++ enc(v) < upper
  * satisfies it, and only those (range comparators stay within the value's type class, whose
  * encodings share the first byte). */
-static void set_bounds(harper__plan *plan)
+static void set_bounds(harper__plan *plan, harper__range *r)
 {
     const harper__cond *c = plan->driver;
     const harper__buf *pre = &plan->prefix;
@@ -250,46 +326,90 @@ static void set_bounds(harper__plan *plan)
     bool has_upper = true;
 
     if (c == NULL) {
-        set_key(&plan->lower, pre, NULL, 0);
-        set_key(&plan->upper, pre, NULL, 0);
-        has_upper = key_successor(&plan->upper);
+        set_key(&r->lower, pre, NULL, 0);
+        set_key(&r->upper, pre, NULL, 0);
+        has_upper = key_successor(&r->upper);
     } else {
         tag = (uint8_t)c->enc.data[0];
         next_tag = (uint8_t)(tag + 1);
         switch (c->comparator) {
         case HARPER_EQUALS:
         case HARPER_STARTS_WITH:
-            set_key(&plan->lower, pre, c->enc.data, c->enc.len);
-            set_key(&plan->upper, pre, c->enc.data, c->enc.len);
-            has_upper = key_successor(&plan->upper);
+            set_key(&r->lower, pre, c->enc.data, c->enc.len);
+            set_key(&r->upper, pre, c->enc.data, c->enc.len);
+            has_upper = key_successor(&r->upper);
             break;
         case HARPER_GREATER_THAN:
         case HARPER_GREATER_THAN_EQUAL:
-            set_key(&plan->lower, pre, c->enc.data, c->enc.len);
+            set_key(&r->lower, pre, c->enc.data, c->enc.len);
             if (c->comparator == HARPER_GREATER_THAN)
-                key_successor(&plan->lower);
-            set_key(&plan->upper, pre, &next_tag, 1);
+                key_successor(&r->lower);
+            set_key(&r->upper, pre, &next_tag, 1);
             break;
         case HARPER_LESS_THAN:
         case HARPER_LESS_THAN_EQUAL:
-            set_key(&plan->lower, pre, &tag, 1);
-            set_key(&plan->upper, pre, c->enc.data, c->enc.len);
+            set_key(&r->lower, pre, &tag, 1);
+            set_key(&r->upper, pre, c->enc.data, c->enc.len);
             if (c->comparator == HARPER_LESS_THAN_EQUAL)
-                has_upper = key_successor(&plan->upper);
+                has_upper = key_successor(&r->upper);
             break;
         default: /* HARPER_BETWEEN */
-            set_key(&plan->lower, pre, c->enc.data, c->enc.len);
-            set_key(&plan->upper, pre, c->enc_hi.data, c->enc_hi.len);
-            has_upper = key_successor(&plan->upper);
+            set_key(&r->lower, pre, c->enc.data, c->enc.len);
+            set_key(&r->upper, pre, c->enc_hi.data, c->enc_hi.len);
+            has_upper = key_successor(&r->upper);
             break;
         }
     }
     if (!has_upper)
-        harper__buf_reset(&plan->upper);
+        harper__buf_reset(&r->upper);
     /* An empty range (between [9, 1], less_than the smallest number...) scans nothing. */
-    if (plan->upper.len > 0 && harper__enc_cmp(plan->lower.data, plan->lower.len,
-                                               plan->upper.data, plan->upper.len) >= 0)
+    if (r->upper.len > 0 &&
+        harper__enc_cmp(r->lower.data, r->lower.len, r->upper.data, r->upper.len) >= 0)
         plan->drive = HARPER__DRIVE_NONE;
+}
+
+/* The plan's ranges: one from set_bounds, or for an in one per distinct value, the keys that
+ * start with P ++ enc(value). Encodings are self-delimiting, so no two of these overlap, and
+ * sorted encodings make them ascending. */
+static int set_ranges(harper__plan *plan)
+{
+    const harper__cond *c = plan->driver;
+    size_t n = c != NULL && c->comparator == HARPER_IN ? c->n_in : 1;
+
+    if (n == 0) {
+        plan->drive = HARPER__DRIVE_NONE;   /* in []: nothing can match */
+        return HARPER_OK;
+    }
+    plan->ranges = calloc(n, sizeof *plan->ranges);
+    if (plan->ranges == NULL)
+        return HARPER_ENOMEM;
+    plan->n_ranges = n;
+    if (c == NULL || c->comparator != HARPER_IN) {
+        set_bounds(plan, &plan->ranges[0]);
+    } else {
+        for (size_t i = 0, start = 0; i < n; start = c->in_ends[i++]) {
+            harper__range *r = &plan->ranges[i];
+
+            set_key(&r->lower, &plan->prefix, c->enc.data + start, c->in_ends[i] - start);
+            set_key(&r->upper, &plan->prefix, c->enc.data + start, c->in_ends[i] - start);
+            if (!key_successor(&r->upper))
+                harper__buf_reset(&r->upper);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (plan->ranges[i].lower.failed || plan->ranges[i].upper.failed)
+            return HARPER_ENOMEM;
+    return HARPER_OK;
+}
+
+/* One value has one entry per record, however often the record's array holds it: only a
+ * range, or several values, can meet a record twice. */
+static bool single_value(const harper__cond *c)
+{
+    if (c->comparator == HARPER_IN)
+        return c->n_in == 1 && (uint8_t)c->enc.data[0] != HARPER__KEY_ARRAY;
+    return c->comparator == HARPER_EQUALS && !cJSON_IsArray(c->value) &&
+           !cJSON_IsObject(c->value);
 }
 
 static bool may_hold_array(const harper__attr *a)
@@ -373,15 +493,9 @@ int harper__plan_build(const harper_query *q, harper__table_def *def, harper__pl
         plan->drive = HARPER__DRIVE_INDEX;
         plan->index_attr_id = drive_attr->id;
         harper__key_index_prefix(&plan->prefix, plan->table_id, drive_attr->id);
-        /* One value has one entry per record, however often the record's array holds it:
-         * only a range can meet a record twice. */
-        plan->dedupe = may_hold_array(drive_attr) &&
-                       !(plan->driver->comparator == HARPER_EQUALS &&
-                         !cJSON_IsArray(plan->driver->value) &&
-                         !cJSON_IsObject(plan->driver->value));
+        plan->dedupe = may_hold_array(drive_attr) && !single_value(plan->driver);
     }
-    set_bounds(plan);
-    if (plan->prefix.failed || plan->lower.failed || plan->upper.failed)
+    if (plan->prefix.failed || set_ranges(plan) != HARPER_OK)
         return no_memory(err);
     choose_order(plan);
     plan->project_text = plan->stream && !plan->dedupe &&
@@ -398,9 +512,40 @@ void harper__plan_free(harper__plan *plan)
         harper__buf_free(&plan->select[i].prefix);
     free(plan->select);
     harper__buf_free(&plan->prefix);
-    harper__buf_free(&plan->lower);
-    harper__buf_free(&plan->upper);
+    for (size_t i = 0; i < plan->n_ranges; i++) {
+        harper__buf_free(&plan->ranges[i].lower);
+        harper__buf_free(&plan->ranges[i].upper);
+    }
+    free(plan->ranges);
     if (plan->def != NULL)
         harper__table_def_put(plan->def);
     memset(plan, 0, sizeof *plan);
+}
+
+int harper__query_explain(const harper_query *q, harper__explain *out, harper_error *err)
+{
+    harper__plan plan;
+    harper__table_def *def;
+    int rc;
+
+    if (q == NULL || out == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "query and out are required");
+    memset(out, 0, sizeof *out);
+    def = harper__table_def_get(q->table);
+    if (def == NULL)
+        return harper__query_no_table(q->def, err);
+    rc = harper__plan_build(q, def, &plan, err);
+    if (rc == HARPER_OK) {
+        out->drive = plan.drive;
+        out->comparator = plan.driver != NULL ? plan.driver->comparator : -1;
+        if (plan.driver != NULL)
+            snprintf(out->driver, sizeof out->driver, "%s", plan.driver->attr->name);
+        out->n_ranges = plan.drive == HARPER__DRIVE_NONE ? 0 : plan.n_ranges;
+        out->stream = plan.stream;
+        out->reverse = plan.reverse;
+        out->dedupe = plan.dedupe;
+        out->project_text = plan.project_text;
+    }
+    harper__plan_free(&plan);
+    return rc;
 }
