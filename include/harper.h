@@ -198,7 +198,9 @@ HARPER_API int harper_table_define(harper *h, const char *db, const char *table,
  * table named after the type unless @table(table:) says; @primaryKey, @indexed, @createdTime,
  * @updatedTime, `!`, lists, @sealed, expiration and audit, which defaults to audit_default).
  * *tables (may be NULL; harper_free) receives a JSON array with one object per table type:
- * {"type", "database", "table", "created": bool, "export": null or {"name", "rest", "mqtt"}}.
+ * {"type", "database", "table", "created": bool, "relationships": [{"name", "from" and/or
+ * "to" (the attributes it joins on), "database", "table" (the related table), "many"}],
+ * "export": null or {"name", "rest", "mqtt"}}. Relationship fields are not stored.
  * HARPER_EINVAL with "<file>:<line>:<col>: Syntax Error: ..." for a file that does not
  * parse (nothing is defined then). Thread-safety: safe. */
 HARPER_API int harper_schema_apply(harper *h, const char *text, size_t len,

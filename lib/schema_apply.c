@@ -1,8 +1,9 @@
 /* schema_apply.c: harper_schema_apply, the tables of a schema.graphql file (spec schema.md
  * 1-6). Each `type X @table` becomes a table definition (harper.h's definition JSON) given to
- * harper_table_define, which creates the table or reconciles it. What the library does not
- * model yet is left out of the definition and logged: relationship and computed fields (not
- * stored), and the shape of nested object types (their fields stay untyped). */
+ * harper_table_define, which creates the table or reconciles it. Relationship fields are not
+ * stored: they are reported with the table for the caller that joins (the REST layer).
+ * What the library does not model yet is left out and logged: computed fields, and the shape
+ * of nested object types (their fields stay untyped). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,10 +51,12 @@ static void add_attribute(harper *h, const harper__schema *s, const harper__sche
     const char *type = field_type(h, s, f, file);
     cJSON *a;
 
-    if (has_directive(d, n, "relationship") || has_directive(d, n, "computed")) {
+    if (has_directive(d, n, "relationship"))
+        return;     /* reported apart (relationships), never stored */
+    if (has_directive(d, n, "computed")) {
         HARPER__LOG(&h->log, HARPER_LOG_WARN, "schema",
-                    "%s: the %s field %s is not supported yet and is left out", file,
-                    has_directive(d, n, "relationship") ? "relationship" : "computed", f->name);
+                    "%s: the computed field %s is not supported yet and is left out", file,
+                    f->name);
         return;
     }
     a = cJSON_CreateObject();
@@ -122,6 +125,72 @@ static cJSON *table_definition(harper *h, const harper__schema *s, const harper_
     return def;
 }
 
+/* The database and table of table type `name` of the schema, or false. */
+static bool table_of(const harper__schema *s, const char *name, const char **db,
+                     const char **table)
+{
+    const harper__schema_type *ty = harper__schema_find_type(s, name);
+    const harper__schema_directive *d =
+        ty != NULL ? harper__schema_find_directive(ty->directives, ty->n_directives, "table")
+                   : NULL;
+
+    if (d == NULL)
+        return false;
+    *db = harper__schema_arg_text(d, "database");
+    if (*db == NULL)
+        *db = harper__schema_arg_text(d, "schema");
+    if (*db == NULL)
+        *db = "data";
+    *table = harper__schema_arg_text(d, "table");
+    if (*table == NULL)
+        *table = ty->name;
+    return true;
+}
+
+/* The relationship fields of a table type, for the entry's "relationships". */
+static cJSON *relationships(harper *h, const harper__schema *s, const harper__schema_type *ty,
+                            const char *file)
+{
+    cJSON *list = cJSON_CreateArray();
+
+    for (size_t i = 0; list != NULL && i < ty->n_fields; i++) {
+        const harper__schema_field *f = &ty->fields[i];
+        const harper__schema_directive *d =
+            harper__schema_find_directive(f->directives, f->n_directives, "relationship");
+        const char *from = harper__schema_arg_text(d, "from");
+        const char *to = harper__schema_arg_text(d, "to");
+        const char *db, *table;
+        cJSON *r;
+
+        if (d == NULL)
+            continue;
+        if ((from == NULL && to == NULL) || !table_of(s, f->type, &db, &table)) {
+            HARPER__LOG(&h->log, HARPER_LOG_WARN, "schema",
+                        "%s: relationship %s.%s needs from: or to: and a table type, left out",
+                        file, ty->name, f->name);
+            continue;
+        }
+        if (to != NULL && from == NULL && !f->is_list)
+            HARPER__LOG(&h->log, HARPER_LOG_WARN, "schema",
+                        "%s: %s.%s must have an array type referencing a table as the elements",
+                        file, ty->name, f->name);
+        r = cJSON_CreateObject();
+        if (r == NULL || !cJSON_AddItemToArray(list, r)) {
+            cJSON_Delete(r);
+            break;
+        }
+        cJSON_AddStringToObject(r, "name", f->name);
+        if (from != NULL)
+            cJSON_AddStringToObject(r, "from", from);
+        if (to != NULL)
+            cJSON_AddStringToObject(r, "to", to);
+        cJSON_AddStringToObject(r, "database", db);
+        cJSON_AddStringToObject(r, "table", table);
+        cJSON_AddBoolToObject(r, "many", f->is_list);
+    }
+    return list;
+}
+
 /* Defines one table type and appends its entry to `out`. */
 static int apply_type(harper *h, const harper__schema *s, const harper__schema_type *ty,
                       int audit_default, const char *file, cJSON *out, harper_error *err)
@@ -155,6 +224,7 @@ static int apply_type(harper *h, const harper__schema *s, const harper__schema_t
         cJSON_AddStringToObject(entry, "database", db);
         cJSON_AddStringToObject(entry, "table", name);
         cJSON_AddBoolToObject(entry, "created", created);
+        cJSON_AddItemToObject(entry, "relationships", relationships(h, s, ty, file));
         if (exp != NULL) {
             const char *path = harper__schema_arg_text(exp, "name");
             cJSON *e = cJSON_AddObjectToObject(entry, "export");

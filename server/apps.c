@@ -65,6 +65,70 @@ static void add_export(struct server *srv, const char *path, const char *db, con
     srv->n_exports++;
 }
 
+static char *dup_item(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+static void rel_free(rest_rel *r)
+{
+    free(r->db);
+    free(r->table);
+    free(r->name);
+    free(r->from);
+    free(r->to);
+    free(r->target_db);
+    free(r->target_table);
+}
+
+/* Registers the relationship fields of table db.table (a later definition replaces them). */
+static void add_relationships(struct server *srv, const char *db, const char *table,
+                              const cJSON *list)
+{
+    const cJSON *item;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < srv->n_rels; i++) {
+        if (strcmp(srv->rels[i].db, db) == 0 && strcmp(srv->rels[i].table, table) == 0)
+            rel_free(&srv->rels[i]);
+        else
+            srv->rels[kept++] = srv->rels[i];
+    }
+    srv->n_rels = kept;
+    cJSON_ArrayForEach(item, list) {
+        rest_rel *grown = realloc(srv->rels, (srv->n_rels + 1) * sizeof *grown);
+        rest_rel r = {strdup(db), strdup(table), dup_item(item, "name"), dup_item(item, "from"),
+                      dup_item(item, "to"), dup_item(item, "database"),
+                      dup_item(item, "table"),
+                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "many"))};
+
+        if (grown == NULL || r.db == NULL || r.table == NULL || r.name == NULL ||
+            r.target_db == NULL || r.target_table == NULL || (r.from == NULL && r.to == NULL)) {
+            rel_free(&r);
+            if (grown != NULL)
+                srv->rels = grown;
+            continue;
+        }
+        srv->rels = grown;
+        srv->rels[srv->n_rels++] = r;
+    }
+}
+
+const rest_rel *rest_find_rel(const struct server *srv, const char *db, const char *table,
+                              const char *name)
+{
+    for (size_t i = 0; i < srv->n_rels; i++) {
+        const rest_rel *r = &srv->rels[i];
+
+        if (strcmp(r->name, name) == 0 && strcmp(r->table, table) == 0 &&
+            strcmp(r->db, db) == 0)
+            return r;
+    }
+    return NULL;
+}
+
 /* Applies one schema file of application `a`. */
 static void apply_schema(struct server *srv, const app *a, const char *file)
 {
@@ -101,6 +165,7 @@ static void apply_schema(struct server *srv, const app *a, const char *file)
         slog_write(srv->log, SLOG_INFO, "apps", "%s: table %s.%s %s", a->name, db, table,
                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "created")) ? "created"
                                                                                  : "ready");
+        add_relationships(srv, db, table, cJSON_GetObjectItemCaseSensitive(t, "relationships"));
         if (a->rest && cJSON_IsObject(exp))
             add_export(srv, cJSON_GetObjectItemCaseSensitive(exp, "name")->valuestring, db,
                        table, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exp, "rest")),
@@ -165,6 +230,11 @@ void apps_free(struct server *srv)
         free(srv->exports[i].table);
     }
     free(srv->exports);
+    for (size_t i = 0; i < srv->n_rels; i++)
+        rel_free(&srv->rels[i]);
+    free(srv->rels);
+    srv->rels = NULL;
+    srv->n_rels = 0;
     srv->apps = NULL;
     srv->exports = NULL;
     srv->n_apps = srv->n_exports = 0;

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "query_url.h"
 #include "rest.h"
+#include "rest_join.h"
 #include "server.h"
 #include "txn.h"
 
@@ -131,6 +132,7 @@ static int open_table(struct server *srv, rest_export *e, rest_table *rt)
 
     memset(rt, 0, sizeof *rt);
     rt->h = srv->h;
+    rt->srv = srv;
     rt->exp = e;
     rt->t = e->t;
     if (rt->t == NULL || (rt->held = desc_get(e)) == NULL)
@@ -350,7 +352,19 @@ static void get_record(const struct route *r, const rest_request *rq, negotiate_
         return;
     }
     out->status = 200;
-    if (r->property != NULL || (u != NULL && u->select != NULL)) {
+    if (r->property == NULL && u != NULL && u->select != NULL &&
+        rest_join_needed(r->rt.srv, r->rt.exp->db, r->rt.exp->table, u->select)) {
+        rest_join *j = rest_join_new(r->rt.srv, r->rt.exp->db, r->rt.exp->table, r->rt.pk, u);
+        harper__buf b = HARPER__BUF_INIT;
+
+        u = NULL;
+        if (j == NULL || rest_join_row(j, json, len, &b) != 0)
+            rest_error(out, type, 500, "Error", "cannot read related records");
+        else
+            rest_body_json(out, type, b.data, b.len);
+        harper__buf_free(&b);
+        rest_join_free(j);
+    } else if (r->property != NULL || (u != NULL && u->select != NULL)) {
         cJSON *rec = cJSON_ParseWithLength(json, len);
         cJSON *part = rec != NULL ? select_from(rec, u != NULL ? u->select : NULL, r->property)
                                   : NULL;
@@ -385,12 +399,13 @@ static void get_record(const struct route *r, const rest_request *rq, negotiate_
 
 /* The query of a collection URL; NULL with the error answer in out. */
 static harper_query *collection_query(const struct route *r, const rest_request *rq,
-                                      negotiate_type type, rest_response *out, bool *select_one)
+                                      negotiate_type type, rest_response *out, bool *select_one,
+                                      harper__qurl **joined)
 {
     harper_query *q = NULL;
     char err[2200];
     int status = rest_query_build(&r->rt, rq->query, rq->query != NULL ? rq->query_len : 0, &q,
-                                  select_one, err, sizeof err);
+                                  select_one, joined, err, sizeof err);
 
     if (status != 0)
         rest_error(out, type, status, NULL, "%s", err);   /* err is "Class: message" */
@@ -416,15 +431,25 @@ static void get_collection(const struct route *r, const rest_request *rq, negoti
                            rest_response *out)
 {
     harper_query *q;
+    harper__qurl *joined = NULL;
+    rest_join *j = NULL;
     bool select_one = false;
     const char *cols[256];
     size_t n_cols;
 
-    if ((q = collection_query(r, rq, type, out, &select_one)) == NULL)
+    if ((q = collection_query(r, rq, type, out, &select_one, &joined)) == NULL)
         return;
+    if (joined != NULL &&
+        (j = rest_join_new(r->rt.srv, r->rt.exp->db, r->rt.exp->table, r->rt.pk, joined)) ==
+            NULL) {
+        harper_query_free(q);
+        rest_error(out, type, 500, "Error", "out of memory");
+        return;
+    }
     n_cols = csv_columns(&r->rt, cols, sizeof cols / sizeof cols[0]);
-    rest_body_rows(out, type, q, select_one, type == NEGOTIATE_CSV && !select_one ? cols : NULL,
-                   n_cols);
+    rest_body_rows(out, type, q, select_one,
+                   type == NEGOTIATE_CSV && !select_one && j == NULL ? cols : NULL, n_cols,
+                   j != NULL ? rest_join_row : NULL, j, j != NULL ? rest_join_free : NULL);
 }
 
 /* ---- writes ---- */
@@ -622,7 +647,7 @@ static void delete_collection(const struct route *r, const rest_request *rq,
     size_t len;
     int rc;
 
-    if ((q = collection_query(r, rq, type, out, &select_one)) == NULL)
+    if ((q = collection_query(r, rq, type, out, &select_one, NULL)) == NULL)
         return;
     rc = harper_query_select(q, r->rt.pk, &err);
     if (rc == HARPER_OK)

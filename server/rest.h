@@ -21,6 +21,7 @@
 #include "negotiate.h"
 
 struct server;
+struct harper__qurl;
 
 typedef struct rest_desc rest_desc;
 
@@ -36,6 +37,23 @@ typedef struct rest_export {
     pthread_mutex_t lock;       /* guards desc */
     rest_desc *desc;            /* the table's description as last read, shared */
 } rest_export;
+
+/* A relationship field of a table (`brand: Brand @relationship(from: brandId)`): never
+ * stored, joined at read time by its keys. */
+typedef struct rest_rel {
+    char *db;                   /* the table the field belongs to */
+    char *table;
+    char *name;                 /* the field */
+    char *from;                 /* attribute of this table holding the related keys, or NULL */
+    char *to;                   /* attribute of the related table holding ours, or NULL */
+    char *target_db;
+    char *target_table;
+    bool many;                  /* the field is a list */
+} rest_rel;
+
+/* The relationship `name` of db.table, or NULL. */
+const rest_rel *rest_find_rel(const struct server *srv, const char *db, const char *table,
+                              const char *name);
 
 /* Opens the tables of srv's exports (after the applications are loaded, before the first
  * request) / closes them (after the last). */
@@ -92,13 +110,21 @@ void rest_response_clear(rest_response *r);
 /* A table for one request, with what its description says. */
 typedef struct rest_table {
     harper *h;
+    const struct server *srv;
     const rest_export *exp;
     harper_table *t;            /* the export's */
     rest_desc *held;            /* a reference to the description, released after the request */
     const cJSON *desc;          /* its definition (harper_table_describe, definition only) */
+    cJSON *owned_desc;          /* rest_table_open's, freed by rest_table_close */
     const char *pk;             /* borrowed from desc */
     const char *pk_type;        /* NULL: untyped */
 } rest_table;
+
+/* A table by name with its description, for joins (exports have theirs kept open). 0 or -1.
+ * Release with rest_table_close. */
+int rest_table_open(const struct server *srv, const char *db, const char *table,
+                    rest_table *rt);
+void rest_table_close(rest_table *rt);
 
 /* The declared type of attribute `name` ("Int"...), NULL when untyped or Any; *known says
  * whether the table has the attribute at all. */
@@ -112,9 +138,12 @@ cJSON *rest_value_typed(const char *attr, const char *type, const char *text, si
 
 /* The query of a collection URL as a library query on rt->t. 0, or the HTTP status with the
  * error body's text ("Class: message") in err. *select_one says the rows are bare values
- * (`select(name)`). */
+ * (`select(name)`). When the select() names relationships it is left out of the query and
+ * *joined (may be NULL: then such a select is refused) receives the parsed query string for a
+ * rest_join; otherwise *joined is NULL. */
 int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_query **out,
-                     bool *select_one, char *err, size_t err_size);
+                     bool *select_one, struct harper__qurl **joined, char *err,
+                     size_t err_size);
 
 /* Error replies: `status` with the body "<cls>: <message>" in the negotiated type. */
 void rest_error(rest_response *out, negotiate_type type, int status, const char *cls,
@@ -124,11 +153,16 @@ void rest_error(rest_response *out, negotiate_type type, int status, const char 
  * written (then out holds a 500). */
 int rest_body_json(rest_response *out, negotiate_type type, const char *json, size_t len);
 
+/* Rewrites one row (JSON text) into out; 0 or -1. */
+typedef int (*rest_row_map)(void *ctx, const char *json, size_t len, harper__buf *out);
+
 /* Streams the rows of `q` (taken over) in the negotiated type; `select_one` rows are bare
- * values; CSV has the given columns (NULL: the first row's keys). Returns 0, or -1 with the
- * error answer in out. */
+ * values; CSV has the given columns (NULL: the first row's keys). With `map`, each row is
+ * first rewritten by map(map_ctx, ...); map_free(map_ctx) runs when the stream ends (also on
+ * failure here). Returns 0, or -1 with the error answer in out. */
 int rest_body_rows(rest_response *out, negotiate_type type, harper_query *q, bool select_one,
-                   const char *const *columns, size_t n_columns);
+                   const char *const *columns, size_t n_columns, rest_row_map map,
+                   void *map_ctx, void (*map_free)(void *));
 
 void rest_header(rest_response *out, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

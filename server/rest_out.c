@@ -29,6 +29,10 @@ struct rest_stream {
     codec_csv csv;
     char **columns;
     size_t n_columns;
+    rest_row_map map;
+    void *map_ctx;
+    void (*map_free)(void *);
+    harper__buf mapped;
 };
 
 void rest_header(rest_response *out, const char *name, const char *fmt, ...)
@@ -154,11 +158,20 @@ static void fill(rest_stream *s)
     while (s->state == 1 && s->pending.len - s->sent < CHUNK) {
         int rc = harper_cursor_next(s->c, &row, &len, &herr);
 
+        if (rc == 1 && s->map != NULL) {
+            harper__buf_reset(&s->mapped);
+            if (s->map(s->map_ctx, row, len, &s->mapped) != 0) {
+                snprintf(herr.message, sizeof herr.message, "cannot read related records");
+                rc = -1;
+            }
+            row = s->mapped.data;
+            len = s->mapped.len;
+        }
         if (rc == 1) {
             bool json = s->type != NEGOTIATE_CBOR && s->type != NEGOTIATE_MSGPACK &&
                         s->type != NEGOTIATE_CSV;
 
-            if (s->select_one)
+            if (s->select_one && s->map == NULL)
                 bare_value(&row, &len);
             if (json && s->n_rows > 0)
                 harper__buf_byte(&s->pending, ',');
@@ -225,6 +238,9 @@ void rest_stream_free(rest_stream *s)
     harper_cursor_close(s->c);
     harper_query_free(s->q);
     harper__buf_free(&s->pending);
+    harper__buf_free(&s->mapped);
+    if (s->map_free != NULL)
+        s->map_free(s->map_ctx);
     for (size_t i = 0; i < s->n_columns; i++)
         free(s->columns[i]);
     free(s->columns);
@@ -232,17 +248,23 @@ void rest_stream_free(rest_stream *s)
 }
 
 int rest_body_rows(rest_response *out, negotiate_type type, harper_query *q, bool select_one,
-                   const char *const *columns, size_t n_columns)
+                   const char *const *columns, size_t n_columns, rest_row_map map,
+                   void *map_ctx, void (*map_free)(void *))
 {
     rest_stream *s = calloc(1, sizeof *s);
     harper_error herr;
 
     if (s == NULL) {
+        if (map_free != NULL)
+            map_free(map_ctx);
         harper_query_free(q);
         rest_error(out, NEGOTIATE_JSON, 500, "Error", "out of memory");
         return -1;
     }
     s->q = q;
+    s->map = map;
+    s->map_ctx = map_ctx;
+    s->map_free = map_free;
     s->type = type == NEGOTIATE_CBOR || type == NEGOTIATE_MSGPACK || type == NEGOTIATE_CSV
                   ? type
                   : NEGOTIATE_JSON;

@@ -1,7 +1,9 @@
 /* rest_query.c: from URL text to library values and queries. A record URL's id and a query's
  * values are typed by the attribute's declared type (spec rest.md 2.1 and 5.4); the query
  * tree comes from the library's parser (lib/query_url.c) and becomes a harper_query here.
- * Relationship paths (`brand.name`) are not joined yet: they are refused with a 400. */
+ * A path through a relationship (`brand.name=x`) is a join: the related records matching the
+ * rest of the path are found first (with their own indexes), and their keys become one
+ * HARPER_IN condition, answered by key and index lookups. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +12,10 @@
 
 #include "query_url.h"
 #include "rest.h"
+#include "rest_join.h"
+#include "server.h"
 #include "validate.h"
+
 
 const char *rest_attr_type(const rest_table *rt, const char *name, bool *known)
 {
@@ -199,6 +204,124 @@ static int add_where(struct build *b, const char *attr, int comparator, cJSON *v
     return 0;
 }
 
+static int add_condition(struct build *b, const harper__qurl_node *n);
+
+int rest_table_open(const struct server *srv, const char *db, const char *table, rest_table *rt)
+{
+    harper_error err;
+    char *json;
+    size_t len;
+    bool known;
+    const cJSON *pk;
+
+    memset(rt, 0, sizeof *rt);
+    rt->h = srv->h;
+    rt->srv = srv;
+    if (harper_table_open(srv->h, db, table, &rt->t, &err) != HARPER_OK)
+        return -1;
+    if (harper_table_describe(rt->t, HARPER_DESCRIBE_DEFINITION, &json, &len, &err) !=
+        HARPER_OK) {
+        harper_table_close(rt->t);
+        return -1;
+    }
+    rt->owned_desc = cJSON_ParseWithLength(json, len);
+    harper_free(json);
+    rt->desc = rt->owned_desc;
+    pk = cJSON_GetObjectItemCaseSensitive(rt->desc, "hash_attribute");
+    rt->pk = cJSON_IsString(pk) ? pk->valuestring : "id";
+    rt->pk_type = rest_attr_type(rt, rt->pk, &known);
+    return rt->desc != NULL ? 0 : -1;
+}
+
+void rest_table_close(rest_table *rt)
+{
+    harper_table_close(rt->t);
+    cJSON_Delete(rt->owned_desc);
+    memset(rt, 0, sizeof *rt);
+}
+
+/* Appends the value (or, for an array, its elements) to `keys`. */
+static int add_keys(cJSON *keys, const cJSON *v)
+{
+    const cJSON *el;
+
+    if (v == NULL || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsArray(v))
+        return cJSON_AddItemToArray(keys, cJSON_Duplicate(v, 1)) ? 0 : -1;
+    cJSON_ArrayForEach(el, v)
+        if (!cJSON_IsNull(el) && !cJSON_AddItemToArray(keys, cJSON_Duplicate(el, 1)))
+            return -1;
+    return 0;
+}
+
+/* The values of attribute `pick` in the records of `q` (consumed). */
+static cJSON *collect_values(struct build *b, harper_query *q, const char *pick)
+{
+    cJSON *keys = cJSON_CreateArray();
+    harper_cursor *c = NULL;
+    harper_error herr;
+    const char *row;
+    size_t len;
+    int rc = harper_query_select(q, pick, &herr);
+
+    if (rc == HARPER_OK)
+        rc = harper_cursor_open(q, &c, &herr);
+    while (rc == HARPER_OK && keys != NULL && (rc = harper_cursor_next(c, &row, &len, &herr)) == 1) {
+        cJSON *rec = cJSON_ParseWithLength(row, len);
+
+        rc = rec != NULL && add_keys(keys, cJSON_GetObjectItemCaseSensitive(rec, pick)) == 0
+                 ? HARPER_OK
+                 : HARPER_ENOMEM;
+        cJSON_Delete(rec);
+    }
+    harper_cursor_close(c);
+    harper_query_free(q);
+    if (rc != 0 || keys == NULL) {
+        cJSON_Delete(keys);
+        fail(b, 500, "Error: %s", rc == HARPER_ENOMEM ? "out of memory" : herr.message);
+        return NULL;
+    }
+    return keys;
+}
+
+/* `rel.rest.of.path <op> value`: the related records that match give the keys. */
+static int add_join(struct build *b, const harper__qurl_node *n, const rest_rel *rel)
+{
+    harper__qurl_node sub = *n;
+    rest_table target;
+    struct build tb;
+    harper_error herr;
+    cJSON *keys = NULL;
+    int rc;
+
+    if (n->n_path == 1)
+        return fail(b, 400, "ClientError: Can not directly query a relational attribute, must "
+                            "query an attribute within the target table");
+    if (rest_table_open(b->rt->srv, rel->target_db, rel->target_table, &target) != 0)
+        return fail(b, 500, "Error: the table %s.%s of relationship %s cannot be opened",
+                    rel->target_db, rel->target_table, rel->name);
+    sub.path = n->path + 1;
+    sub.path_len = n->path_len + 1;
+    sub.n_path = n->n_path - 1;
+    tb = (struct build){&target, NULL, b->err, b->err_size, 0};
+    rc = harper_query_new(target.t, &tb.q, &herr) == HARPER_OK ? add_condition(&tb, &sub)
+                                                               : fail(&tb, 500, "Error: %s",
+                                                                      herr.message);
+    if (rc == 0)
+        keys = collect_values(&tb, tb.q, rel->to != NULL ? rel->to : target.pk);
+    else
+        harper_query_free(tb.q);
+    rest_table_close(&target);
+    if (keys == NULL) {
+        b->status = tb.status;
+        return -1;
+    }
+    rc = add_where(b, rel->from != NULL ? rel->from : b->rt->pk, HARPER_IN, keys);
+    cJSON_Delete(keys);
+    return rc;
+}
+
 static int add_condition(struct build *b, const harper__qurl_node *n)
 {
     const char *attr;
@@ -208,10 +331,19 @@ static int add_condition(struct build *b, const harper__qurl_node *n)
     cJSON *high = NULL;
     int rc = -1;
 
+    const rest_rel *rel = b->rt->srv != NULL
+                              ? rest_find_rel(b->rt->srv, cJSON_GetObjectItemCaseSensitive(
+                                                              b->rt->desc, "schema")->valuestring,
+                                              cJSON_GetObjectItemCaseSensitive(b->rt->desc, "name")
+                                                  ->valuestring,
+                                              n->path[0])
+                              : NULL;
+
+    if (rel != NULL)
+        return add_join(b, n, rel);
     if (n->n_path != 1)
-        return fail(b, 400, "ClientError: Unable to query by attribute %s.%s: relationship "
-                            "and nested paths are not supported yet",
-                    n->path[0], n->n_path > 1 ? n->path[1] : "");
+        return fail(b, 400, "ClientError: Unable to query by attribute [\"%s\",\"%s\"]",
+                    n->path[0], n->path[1]);
     attr = n->path[0];
     type = rest_attr_type(b->rt, attr, &known);
     if (!known)
@@ -313,16 +445,19 @@ static int add_select(struct build *b, const harper__qurl *u, bool *select_one)
 }
 
 int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_query **out,
-                     bool *select_one, char *err, size_t err_size)
+                     bool *select_one, harper__qurl **joined, char *err, size_t err_size)
 {
     struct build b = {rt, NULL, err, err_size, 0};
     harper__qurl_error qerr;
     harper__qurl *u = NULL;
     harper_error herr;
+    bool hand_over = false;
     int rc = 0;
 
     *out = NULL;
     *select_one = false;
+    if (joined != NULL)
+        *joined = NULL;
     if (harper__qurl_parse(qs, len, &u, &qerr) != 0) {
         snprintf(err, err_size, "%s: %s", qerr.cls, qerr.message);
         return qerr.status;
@@ -343,8 +478,15 @@ int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_qu
                  harper_query_sort(b.q, s->path[0], s->descending, &herr) != HARPER_OK)
             rc = fail(&b, 404, "HdbError: %s is not a defined attribute", s->path[0]);
     }
-    if (rc == 0)
+    if (rc == 0 && joined != NULL && rt->srv != NULL &&
+        rest_join_needed(rt->srv, cJSON_GetObjectItemCaseSensitive(rt->desc, "schema")->valuestring,
+                         cJSON_GetObjectItemCaseSensitive(rt->desc, "name")->valuestring,
+                         u->select)) {
+        *select_one = !u->select->is_list;
+        hand_over = true;
+    } else if (rc == 0) {
         rc = add_select(&b, u, select_one);
+    }
     if (rc == 0 && (u->has_limit || u->has_offset)) {
         double offset = u->has_offset && isfinite(u->offset) && u->offset > 0 ? u->offset : 0;
         double limit = u->has_limit && isfinite(u->limit) && u->limit >= 0 ? u->limit : -1;
@@ -352,6 +494,10 @@ int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_qu
         if (harper_query_limit(b.q, (int64_t)offset, limit < 0 ? -1 : (int64_t)limit, &herr) !=
             HARPER_OK)
             rc = fail(&b, 400, "ClientError: %s", herr.message);
+    }
+    if (rc == 0 && hand_over) {
+        *joined = u;
+        u = NULL;
     }
     harper__qurl_free(u);
     if (rc != 0) {

@@ -23,6 +23,8 @@ struct server {
     size_t n_exports;
     struct app **apps;              /* the applications loaded (apps.c) */
     size_t n_apps;
+    struct rest_rel *rels;          /* the relationship fields of their tables */
+    size_t n_rels;
 };
 
 #endif

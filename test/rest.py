@@ -240,6 +240,49 @@ def test_authentication(srv):
     expect(rest(srv, "GET", "/Dog/", auth=ADMIN)[0], 200)
 
 
+def test_relationships(srv):
+    for key, name in (("b1", "Microsoft"), ("b2", "Apple"), ("b3", "Nobody")):
+        expect(rest(srv, "PUT", "/Brand/" + key, {"name": name})[0], 204)
+    for key, name, brand in (("p1", "Keyboard", "b1"), ("p2", "Mouse", "b1"),
+                             ("p3", "iPad", "b2"), ("p4", "Orphan", None)):
+        body = {"name": name}
+        if brand:
+            body["brandId"] = brand
+        expect(rest(srv, "PUT", "/Product/" + key, body)[0], 204)
+
+    def names(path):
+        status, rows, _ = rest_json(srv, "GET", path)
+        expect(status, 200, path)
+        return sorted(r["name"] for r in rows)
+
+    # Conditions through a many-to-one and a one-to-many relationship.
+    expect(names("/Product/?brand.name=Microsoft"), ["Keyboard", "Mouse"])
+    expect(names("/Product/?brand.name=Nobody"), [])
+    expect(names("/Product/?brand.name==App*"), ["iPad"])
+    expect(names("/Brand/?products.name=iPad"), ["Apple"])
+    expect(names("/Brand/?products.name=Mouse|name=Nobody"), ["Microsoft", "Nobody"])
+    expect(names("/Product/?brand.name=Microsoft&name=Mouse"), ["Mouse"])
+    status, body, _ = rest_json(srv, "GET", "/Product/?brand=b1")
+    expect((status, body), (400, "ClientError: Can not directly query a relational attribute, "
+                                 "must query an attribute within the target table"))
+    status, body, _ = rest_json(srv, "GET", "/Dog/?name.first=x")
+    expect(status, 400)
+    # Selecting related records: an object (left out without a key) and an array.
+    status, rows, _ = rest_json(srv, "GET", "/Product/?select(name,brand{name})&sort(name)")
+    expect(rows, [{"name": "Keyboard", "brand": {"name": "Microsoft"}},
+                  {"name": "Mouse", "brand": {"name": "Microsoft"}},
+                  {"name": "Orphan"},
+                  {"name": "iPad", "brand": {"name": "Apple"}}])
+    status, rec, _ = rest_json(srv, "GET", "/Brand/b1?select(name,products{name})")
+    expect(status, 200)
+    expect((rec["name"], sorted(p["name"] for p in rec["products"])),
+           ("Microsoft", ["Keyboard", "Mouse"]))
+    status, rows, _ = rest_json(srv, "GET", "/Brand/?name=Nobody&select(name,products{name})")
+    expect(rows, [{"name": "Nobody", "products": []}])
+    status, rows, _ = rest_json(srv, "GET", "/Product/?name=iPad&select(brand)")
+    expect([r["name"] for r in rows], ["Apple"])
+
+
 def test_cors(srv):
     origin = {"Origin": "https://app.example"}
     status, raw, hdrs = rest(srv, "OPTIONS", "/Dog/", headers=origin, auth=None)

@@ -78,10 +78,12 @@ TEST(schema_apply_defines_tables_and_reports_exports)
 
         CHECK_EQ_STR(text,
                      "[{\"type\":\"Dog\",\"database\":\"data\",\"table\":\"Dog\",\"created\":true,"
+                     "\"relationships\":[{\"name\":\"home\",\"from\":\"homeId\","
+                     "\"database\":\"geo\",\"table\":\"places\",\"many\":false}],"
                      "\"export\":{\"name\":\"Dog\",\"rest\":true,\"mqtt\":true}},"
                      "{\"type\":\"Place\",\"database\":\"geo\",\"table\":\"places\","
-                     "\"created\":true,\"export\":{\"name\":\"where\",\"rest\":false,"
-                     "\"mqtt\":true}}]");
+                     "\"created\":true,\"relationships\":[],"
+                     "\"export\":{\"name\":\"where\",\"rest\":false,\"mqtt\":true}}]");
         free(text);
     }
     cJSON_Delete(tables);
