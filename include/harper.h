@@ -427,6 +427,56 @@ HARPER_API int harper_cursor_next(harper_cursor *c, const char **json, size_t *l
 HARPER_API void harper_cursor_close(harper_cursor *c);
 
 /* ---------------------------------------------------------------------------------------------
+ * Pub/sub: every committed write to a table, whatever wrote it, and messages published to its
+ * records, reach the table's subscribers.
+ *
+ * A callback runs on the thread that committed, after the commit is durable and before that
+ * transaction's record locks are released: two events of one record are delivered in commit
+ * order. It must be quick (hand the event to a queue) and must not subscribe, unsubscribe or
+ * write to the same table; writers of the table wait while callbacks run. Event fields are
+ * valid during the call only.
+ */
+
+enum harper_event_kind {
+    HARPER_EVENT_PUT = 1,       /* a record was written (insert, put, update, upsert): value is
+                                   the whole record as stored */
+    HARPER_EVENT_DELETE,        /* a record was deleted: value is NULL */
+    HARPER_EVENT_MESSAGE        /* harper_table_publish: value is the message; nothing stored */
+};
+
+typedef struct harper_event {
+    int kind;                   /* enum harper_event_kind */
+    const char *db;
+    const char *table;
+    const char *id;             /* the record's primary key as JSON */
+    size_t id_len;
+    const char *value;          /* see the kinds; not NUL-terminated */
+    size_t value_len;
+    double time;                /* the write's transaction time (ms), as harper_txn_time */
+} harper_event;
+
+typedef void (*harper_event_fn)(void *ctx, const harper_event *ev);
+
+typedef struct harper_subscription harper_subscription;
+
+/* Subscribes to the events of table t: of every record (id NULL), or of the record whose
+ * primary key is the JSON value id[0..id_len). HARPER_EINVAL for an id that is no valid key.
+ * Thread-safety: safe. */
+HARPER_API int harper_table_subscribe(harper_table *t, const char *id, size_t id_len,
+                                      harper_event_fn fn, void *ctx, harper_subscription **out,
+                                      harper_error *err);
+
+/* Ends a subscription: once it returns, its callback never runs again. NULL does nothing.
+ * Must not be called from a callback of the same table. Thread-safety: safe. */
+HARPER_API void harper_subscription_close(harper_subscription *s);
+
+/* Delivers a message about record `id` (JSON) to the subscribers of that record and of the
+ * table, and records it in the audit log (operation "message") when the table keeps one;
+ * the record itself is not changed. msg[0..len) is any bytes. Thread-safety: safe. */
+HARPER_API int harper_table_publish(harper_table *t, const char *id, size_t id_len,
+                                    const char *msg, size_t len, harper_error *err);
+
+/* ---------------------------------------------------------------------------------------------
  * Audit log: every write of a table with audit on, in version order.
  */
 

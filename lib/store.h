@@ -85,6 +85,9 @@ struct harper_table {
     _Atomic uint64_t last_write;    /* version of the latest write, for describe */
     _Atomic uint64_t audit_seq;     /* tie-breaker of audit keys within one version */
     _Atomic uint64_t def_version;   /* counts the definitions published (describe caches) */
+    pthread_mutex_t subs_lock;      /* guards subs; held while events are delivered */
+    struct harper_subscription *subs;   /* pubsub.c */
+    _Atomic int n_subs;             /* writers skip collecting events when 0 */
 };
 
 /* Opens (or with create, creates) database `name`; the root keeps it open until harper_close.

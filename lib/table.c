@@ -71,6 +71,7 @@ void harper__table_unref(harper_table *t)
         return;
     harper__table_def_put(t->def);
     pthread_rwlock_destroy(&t->ddl);
+    pthread_mutex_destroy(&t->subs_lock);
     free(t);
 }
 
@@ -126,6 +127,7 @@ static harper_table *table_new(harper__db *db, harper__table_def *def)
     t->id = def->id;
     atomic_store(&t->refs, 1);
     pthread_rwlock_init(&t->ddl, NULL);
+    pthread_mutex_init(&t->subs_lock, NULL);
     atomic_store(&def->refs, 1);
     t->def = def;
     atomic_store(&t->next_auto_id, auto_id_start(def));

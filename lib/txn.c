@@ -22,7 +22,12 @@
 #include "store.h"
 #include "index.h"
 #include "txn.h"
+#include "pubsub.h"
 #include "validate.h"
+
+/* The audit operation of harper__txn_message (the write kinds are 0..HARPER_WRITE_UPSERT,
+ * a delete -1). */
+#define KIND_MESSAGE 100
 
 struct touched {
     harper_table *table;    /* referenced, ddl lock held shared */
@@ -45,6 +50,8 @@ struct harper_txn {
     harper__buf ikey;       /* scratch: index key */
     harper__buf val;        /* scratch: stored value */
     harper__buf audit_val;  /* scratch: audit entry */
+    harper__buf id_text;    /* scratch: a key as JSON, for events */
+    harper__events events;  /* for subscribers, delivered after the commit */
 };
 
 /* How long a write waits for another transaction's lock on a record before giving up. */
@@ -107,6 +114,8 @@ static void txn_free(harper_txn *txn)
     harper__buf_free(&txn->ikey);
     harper__buf_free(&txn->val);
     harper__buf_free(&txn->audit_val);
+    harper__buf_free(&txn->id_text);
+    harper__events_free(&txn->events);
     free(txn->user);
     free(txn);
 }
@@ -165,6 +174,9 @@ int harper_txn_commit(harper_txn *txn, harper_error *err)
     for (size_t i = 0; i < txn->n_touched && rc == HARPER_OK; i++)
         if (txn->touched[i].wrote)
             atomic_store(&txn->touched[i].table->last_write, txn->version);
+    /* Before txn_free releases the record locks: one record's events keep commit order. */
+    if (rc == HARPER_OK)
+        harper__events_deliver(&txn->events, harper__version_ms(txn->version));
     txn_free(txn);
     return rc;
 }
@@ -206,17 +218,31 @@ check:
 struct savepoint {
     size_t writes;
     size_t locks;
+    size_t events;
 };
 
 static struct savepoint savepoint(const harper_txn *txn)
 {
-    return (struct savepoint){harper__wset_mark(&txn->writes), txn->locks.n};
+    return (struct savepoint){harper__wset_mark(&txn->writes), txn->locks.n, txn->events.n};
 }
 
 static void rollback_to(harper_txn *txn, struct savepoint sp)
 {
     harper__wset_rollback(&txn->writes, sp.writes);
     harper__keylock_release_from(txn->db->locks, &txn->locks, sp.locks);
+    harper__events_truncate(&txn->events, sp.events);
+}
+
+/* Records the event of a write for the table's subscribers, if it has any. */
+static void add_event(harper_txn *txn, harper_table *t, int kind, const cJSON *key_item,
+                      const char *val, size_t val_len, bool has_val)
+{
+    if (!harper__pubsub_wanted(t))
+        return;
+    harper__buf_reset(&txn->id_text);
+    harper__json_value(&txn->id_text, key_item);
+    harper__events_add(&txn->events, t, kind, txn->key.data + 4, txn->key.len - 4,
+                       txn->id_text.data, txn->id_text.len, val, val_len, has_val);
 }
 
 /* ---- keys ---- */
@@ -410,7 +436,9 @@ static const char *kind_name(int kind)
 {
     static const char *const names[] = {"put", "insert", "update", "upsert"};
 
-    return kind >= 0 && kind <= HARPER_WRITE_UPSERT ? names[kind] : "delete";
+    return kind >= 0 && kind <= HARPER_WRITE_UPSERT ? names[kind]
+           : kind == KIND_MESSAGE                   ? "message"
+                                                    : "delete";
 }
 
 /* Writes the audit entry of this write: `record` is the record's JSON text as stored (NULL for
@@ -541,6 +569,9 @@ static int write_record(harper_txn *txn, harper_table *t, struct touched *tt, in
         rc = audit(txn, t, tt, kind, key_item, txn->val.data + HARPER__REC_HEADER,
                    txn->val.len - HARPER__REC_HEADER, err);
     if (rc == HARPER_OK)
+        add_event(txn, t, HARPER_EVENT_PUT, key_item, txn->val.data + HARPER__REC_HEADER,
+                  txn->val.len - HARPER__REC_HEADER, true);
+    if (rc == HARPER_OK)
         rc = key_out_copy(key_item, key_out, key_out_len, err);
 done:
     cJSON_Delete(merged);
@@ -652,6 +683,8 @@ int harper_txn_delete(harper_txn *txn, harper_table *t, const char *key, size_t 
     }
     if (rc == HARPER_OK && t->def->audit)
         rc = audit(txn, t, tt, -1, k, NULL, 0, err);
+    if (rc == HARPER_OK)
+        add_event(txn, t, HARPER_EVENT_DELETE, k, NULL, 0, false);
     if (rc == HARPER_OK) {
         tt->records -= 1;
         tt->bytes -= (int64_t)(txn->key.len + old_len);
@@ -726,4 +759,46 @@ int harper_table_delete(harper_table *t, const char *key, size_t key_len, harper
     if (key == NULL)
         return harper__error_set(err, HARPER_EINVAL, "a key is required");
     return single_write(t, 0, NULL, 0, key, key_len, NULL, NULL, err);
+}
+
+int harper__txn_message(harper_txn *txn, harper_table *t, const char *id, size_t id_len,
+                        const char *msg, size_t len, harper_error *err)
+{
+    struct touched *tt;
+    harper__buf text = HARPER__BUF_INIT;
+    cJSON *k = NULL;
+    cJSON *as_json;
+    char why[128];
+    int rc;
+
+    if (txn == NULL || t == NULL || id == NULL || (msg == NULL && len > 0))
+        return harper__error_set(err, HARPER_EINVAL, "a transaction, a table and an id are "
+                                                     "required");
+    rc = touch(txn, t, &tt, err);
+    if (rc != HARPER_OK)
+        return rc;
+    k = cJSON_ParseWithLength(id, id_len);
+    if (k == NULL)
+        return harper__error_set(err, HARPER_EINVAL, "the primary key is not valid JSON");
+    harper__buf_reset(&txn->key);
+    harper__key_table_prefix(&txn->key, t->id);
+    if (harper__key_encode_pk(&txn->key, k, why, sizeof why) != HARPER_OK) {
+        cJSON_Delete(k);
+        return harper__error_set(err, HARPER_EINVAL, "%s", why);
+    }
+    /* The audit entry holds the message as JSON: itself when it is JSON, else as a string. */
+    as_json = len > 0 ? cJSON_ParseWithLength(msg, len) : NULL;
+    if (as_json != NULL)
+        harper__buf_append(&text, msg, len);
+    else
+        harper__json_string(&text, msg != NULL ? msg : "", len);
+    cJSON_Delete(as_json);
+    rc = text.failed ? harper__error_set(err, HARPER_ENOMEM, "out of memory") : HARPER_OK;
+    if (rc == HARPER_OK && t->def->audit)
+        rc = audit(txn, t, tt, KIND_MESSAGE, k, text.data, text.len, err);
+    if (rc == HARPER_OK)
+        add_event(txn, t, HARPER_EVENT_MESSAGE, k, msg, len, true);
+    harper__buf_free(&text);
+    cJSON_Delete(k);
+    return rc;
 }

@@ -13,4 +13,10 @@ int harper__txn_write_tree(harper_txn *txn, harper_table *t, int kind, const cha
                            size_t key_len, cJSON *rec, char **key_out, size_t *key_out_len,
                            harper_error *err);
 
+/* Adds a message about record id (JSON) to the transaction: an audit entry (operation
+ * "message") when the table keeps an audit log, and an event for subscribers; no record is
+ * written. */
+int harper__txn_message(harper_txn *txn, harper_table *t, const char *id, size_t id_len,
+                        const char *msg, size_t len, harper_error *err);
+
 #endif
