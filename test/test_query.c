@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "query.h"
 #include "test.h"
 
 /* ---- helpers ---- */
@@ -574,6 +575,252 @@ TEST(query_builder_calls)
     harper_query_free(q);
     harper_query_free(NULL);
     harper_cursor_close(NULL);
+    harper_table_close(dog);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+/* ---- in: equals against any element, answered with point lookups ---- */
+
+/* `attr in value`, sorted by `sort` ("-x": descending; NULL: by id), as builder calls. */
+static harper_query *in_query(harper_table *t, const char *attr, const char *value,
+                              const char *sort)
+{
+    harper_query *q = NULL;
+    harper_error err;
+
+    if (sort == NULL)
+        sort = "id";
+    CHECK_OK(harper_query_new(t, &q, &err), &err);
+    CHECK_OK(harper_query_where(q, attr, HARPER_IN, value, strlen(value), &err), &err);
+    CHECK_OK(harper_query_sort(q, sort + (sort[0] == '-'), sort[0] == '-', &err), &err);
+    return q;
+}
+
+/* The rows of `q` must be the dogs `ids`, in that order. */
+static void check_query_rows(const harper_query *q, const char *ids, const char *what)
+{
+    char *want = dog_rows(ids);
+    char *got = rows_of_query(q);
+
+    if (strcmp(got, want) != 0)
+        test_fail(__FILE__, __LINE__, "%s:\n got %s\nwant %s", what, got, want);
+    free(got);
+    free(want);
+}
+
+/* attr in value, sorted by `sort`, gives the dogs `ids` on the indexed table and its twin. */
+static void check_in(harper_table *dog, harper_table *twin, const char *attr, const char *value,
+                     const char *sort, const char *ids)
+{
+    harper_table *tables[2] = {dog, twin};
+    char what[256];
+
+    for (int i = 0; i < 2; i++) {
+        harper_query *q = in_query(tables[i], attr, value, sort);
+
+        snprintf(what, sizeof what, "%s table, %s in %s sorted by %s", i ? "twin" : "indexed",
+                 attr, value, sort ? sort : "id");
+        check_query_rows(q, ids, what);
+        harper_query_free(q);
+    }
+}
+
+static harper__explain explain(const harper_query *q)
+{
+    harper__explain x;
+    harper_error err;
+
+    CHECK_OK(harper__query_explain(q, &x, &err), &err);
+    return x;
+}
+
+TEST(query_in_indexed_or_not)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+
+    check_in(dog, twin, "name", "[\"Penny\",\"Rex\",\"nobody\"]", NULL, "1,5");
+    check_in(dog, twin, "name", "[\"Rex\",\"Rex\",\"Rex\"]", NULL, "5");
+    check_in(dog, twin, "name", "[42,\"42\"]", NULL, "6");       /* 42 is not "42" */
+    check_in(dog, twin, "age", "[5,3,\"5\",\"8\"]", NULL, "1,2");
+    check_in(dog, twin, "age", "[null,10]", NULL, "4,5");
+    check_in(dog, twin, "age", "[]", NULL, "");
+    check_in(dog, twin, "breed", "[\"Mutt\",\"Beagle\"]", NULL, "2,4,5,6");
+    /* Arrays: any element equal to any value; a record holding two values comes once. */
+    check_in(dog, twin, "tags", "[\"small\",\"big\"]", NULL, "1,2,4");
+    check_in(dog, twin, "tags", "[\"big\",\"white\",\"solo\"]", NULL, "1,2,3,4");
+    check_in(dog, twin, "tags", "[3]", NULL, "6");
+    check_in(dog, twin, "tags", "[\"3\",3]", NULL, "6");
+    check_in(dog, twin, "tags", "[[\"small\",\"white\"]]", NULL, "");  /* elements one by one */
+    check_in(dog, twin, "tags", "[{\"a\":1},\"solo\"]", NULL, "3");     /* an object: a filter */
+    check_in(dog, twin, "owner", "[null,7,\"7\"]", NULL, "2,6");    /* missing is not null */
+    check_in(dog, twin, "owner", "[\"Kyle\",\"Zoe\"]", "-id", "5,4,1");
+    /* The primary key, compared whole and type-exact. */
+    check_in(dog, twin, "id", "[4,2,4,99,\"3\"]", NULL, "2,4");
+    check_in(dog, twin, "id", "[6,1]", "-id", "6,1");
+    check_in(dog, twin, "id", "[]", NULL, "");
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_plans_point_lookups)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+    harper_query *q;
+    harper__explain x;
+    harper_error err;
+
+    q = in_query(dog, "name", "[\"Rex\",\"Penny\",\"Rex\",\"Billy\"]", "name");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_INDEX);
+    CHECK_EQ_STR(x.driver, "name");
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, 3);     /* distinct values */
+    CHECK(x.stream && !x.reverse && !x.dedupe);
+    harper_query_free(q);
+    q = in_query(dog, "id", "[3,1,2]", "-id");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_RECORDS);
+    CHECK_EQ_STR(x.driver, "id");
+    CHECK_EQ_INT((int)x.n_ranges, 3);
+    CHECK(x.stream && x.reverse);
+    harper_query_free(q);
+    /* Several values of an attribute that may hold arrays: a record can be met twice. */
+    q = in_query(dog, "tags", "[\"small\",\"big\"]", NULL);
+    x = explain(q);
+    CHECK(x.drive == HARPER__DRIVE_INDEX && x.n_ranges == 2 && x.dedupe && !x.stream);
+    harper_query_free(q);
+    q = in_query(dog, "tags", "[\"small\",\"small\"]", NULL);
+    CHECK(!explain(q).dedupe);
+    harper_query_free(q);
+    /* An object has no index entry: the in filters a full scan instead. */
+    q = in_query(dog, "tags", "[{\"a\":1},\"solo\"]", NULL);
+    x = explain(q);
+    CHECK(x.drive == HARPER__DRIVE_RECORDS && x.driver[0] == '\0' && x.n_ranges == 1);
+    harper_query_free(q);
+    q = in_query(dog, "age", "[]", NULL);
+    CHECK(explain(q).drive == HARPER__DRIVE_NONE);
+    harper_query_free(q);
+    /* equals beats in, which beats a range, whatever the order written. */
+    q = in_query(dog, "age", "[1,3,5]", NULL);
+    CHECK_OK(harper_query_where(q, "name", HARPER_EQUALS, "\"Penny\"", 7, &err), &err);
+    CHECK_OK(harper_query_where(q, "owner", HARPER_GREATER_THAN, "\"A\"", 3, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "name");
+    check_query_rows(q, "1", "age in, name equals, owner range");
+    harper_query_free(q);
+    q = in_query(dog, "name", "[\"Penny\",\"Billy\",\"Rex\"]", NULL);
+    CHECK_OK(harper_query_where(q, "age", HARPER_GREATER_THAN, "4", 1, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "name");
+    check_query_rows(q, "1,4", "name in, age range");
+    harper_query_free(q);
+    /* A single value counts as equals; the primary key wins the tie. */
+    q = in_query(dog, "age", "[5]", NULL);
+    CHECK_OK(harper_query_where(q, "id", HARPER_IN, "[1,2]", 5, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "age");
+    check_query_rows(q, "1", "age in one, id in two");
+    harper_query_free(q);
+    /* Text projection over an exact in scan. */
+    q = in_query(dog, "name", "[\"Rex\",\"Penny\"]", "name");
+    CHECK_OK(harper_query_select(q, "id", &err), &err);
+    CHECK(explain(q).project_text);
+    {
+        char *rows = rows_of_query(q);
+
+        CHECK_EQ_STR(rows, "[{\"id\":1},{\"id\":5}]");
+        free(rows);
+    }
+    harper_query_free(q);
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_sort_limit_groups)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+    harper_table *tables[2] = {dog, twin};
+    const char *names = "[\"Harper\",\"Penelope\"]";
+    harper_error err;
+
+    /* Sorted by the attribute itself: streamed from the index in value order. */
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "name", "6,4,1,5");
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "-name", "5,1,4,6");
+    check_in(dog, twin, "age", "[10,1,5,null]", "age", "5,6,1,4");
+    check_in(dog, twin, "age", "[10,1,5,null]", "-age", "4,1,6,5");
+    check_in(dog, twin, "id", "[5,2,3]", "id", "2,3,5");
+    /* ... by another attribute: collected and sorted. */
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "age", "5,6,1,4");
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "-breed", "1,5,6,4");
+    check_in(dog, twin, "tags", "[\"big\",\"small\",3]", "-tags", "1,4,2,6");
+    for (int i = 0; i < 2; i++) {
+        harper_query *q = in_query(tables[i], "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]",
+                                   "-name");
+
+        /* offset and limit over the streamed rows, then over collected ones */
+        CHECK_OK(harper_query_limit(q, 1, 2, &err), &err);
+        check_query_rows(q, "1,4", "in, descending, offset 1 limit 2");
+        harper_query_free(q);
+        q = in_query(tables[i], "tags", "[\"big\",\"small\",\"solo\"]", "-id");
+        CHECK_OK(harper_query_limit(q, 1, 2, &err), &err);
+        check_query_rows(q, "3,2", "in on an array attribute, offset 1 limit 2");
+        harper_query_free(q);
+        q = in_query(tables[i], "tags", "[\"big\",\"small\",\"solo\"]", "name");
+        CHECK_OK(harper_query_limit(q, 2, -1, &err), &err);
+        check_query_rows(q, "3,1", "in on an array attribute, sorted by name, offset 2");
+        harper_query_free(q);
+
+        /* and: tags in [small, big] and age in [3, 10, 99] */
+        q = in_query(tables[i], "tags", "[\"small\",\"big\"]", NULL);
+        CHECK_OK(harper_query_where(q, "age", HARPER_IN, "[3,10,99]", 9, &err), &err);
+        check_query_rows(q, "2,4", "in and in");
+        harper_query_free(q);
+        /* breed Poodle and (name in [Harper, Penelope] or owner in [7]) */
+        CHECK_OK(harper_query_new(tables[i], &q, &err), &err);
+        CHECK_OK(harper_query_where(q, "breed", HARPER_NOT_EQUAL, "\"Mutt\"", 6, &err), &err);
+        CHECK_OK(harper_query_group_begin(q, HARPER_OR, &err), &err);
+        CHECK_OK(harper_query_where(q, "name", HARPER_IN, names, strlen(names), &err), &err);
+        CHECK_OK(harper_query_where(q, "owner", HARPER_IN, "[7]", 3, &err), &err);
+        CHECK_OK(harper_query_group_end(q, &err), &err);
+        CHECK_OK(harper_query_sort(q, "id", 0, &err), &err);
+        check_query_rows(q, "3,6", "not_equal and (in or in)");
+        harper_query_free(q);
+        /* or at the top: id in [1, 2] or tags in [] */
+        CHECK_OK(harper_query_new(tables[i], &q, &err), &err);
+        CHECK_OK(harper_query_set_logic(q, HARPER_OR, &err), &err);
+        CHECK_OK(harper_query_where(q, "id", HARPER_IN, "[2,1]", 5, &err), &err);
+        CHECK_OK(harper_query_where(q, "tags", HARPER_IN, "[]", 2, &err), &err);
+        check_query_rows(q, "1,2", "in or empty in");
+        harper_query_free(q);
+    }
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_builder_errors)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_query *q = NULL;
+    harper_cursor *c = NULL;
+    harper_error err;
+
+    CHECK_OK(harper_query_new(dog, &q, &err), &err);
+    CHECK_ERR(harper_query_where(q, "age", HARPER_IN, "5", 1, &err), HARPER_EINVAL, &err,
+              "'value' must be an array of the values to match");
+    CHECK_ERR(harper_query_where(q, "age", HARPER_IN, "{\"a\":[1]}", 9, &err), HARPER_EINVAL,
+              &err, "'value' must be an array of the values to match");
+    CHECK_OK(harper_query_where(q, "age", HARPER_IN, "[1,1e999]", 9, &err), &err);
+    CHECK_ERR(harper_cursor_open(q, &c, &err), HARPER_EINVAL, &err,
+              "the value of 'age' is a number too large to compare");
+    CHECK(c == NULL);
+    harper_query_free(q);
     harper_table_close(dog);
     CHECK_OK(harper_close(h), (harper_error *)NULL);
 }
