@@ -825,6 +825,112 @@ TEST(query_in_builder_errors)
     CHECK_OK(harper_close(h), (harper_error *)NULL);
 }
 
+/* A join's shape: thousands of keys, few of them present, in a large table. The plan must
+ * look each key up (one point range per distinct key), not scan. */
+TEST(query_in_many_keys_looks_up)
+{
+    enum { RECORDS = 200000, KEYS = 5000, PRESENT = 10, BATCH = 20000 };
+    harper *h = open_root();
+    harper_table *t = make_table(h, "ref", "{\"primary_key\":\"id\",\"attributes\":["
+                                           "{\"name\":\"id\",\"type\":\"Int\"},"
+                                           "{\"name\":\"fk\",\"type\":\"String\",\"indexed\":true}]}");
+    harper_error err;
+    struct text fks = {NULL, 0, 0};
+    struct text ids = {NULL, 0, 0};
+    struct text want = {NULL, 0, 0};
+    struct text want_desc = {NULL, 0, 0};
+    harper_query *q = NULL;
+    harper__explain x;
+    char buf[64];
+    char *rows;
+
+    for (int base = 0; base < RECORDS; base += BATCH) {
+        harper_txn *txn = NULL;
+
+        CHECK_OK(harper_txn_begin(h, "data", &txn, &err), &err);
+        for (int i = base; i < base + BATCH; i++) {
+            int n = snprintf(buf, sizeof buf, "{\"id\":%d,\"fk\":\"k%06d\"}", i, i);
+
+            CHECK_OK(harper_txn_write(txn, t, HARPER_WRITE_PUT, NULL, 0, buf, (size_t)n, NULL,
+                                      NULL, &err), &err);
+        }
+        CHECK_OK(harper_txn_commit(txn, &err), &err);
+    }
+    /* Keys absent from the table, with the present ones among them, in no order. */
+    text_add(&fks, "[", 1);
+    text_add(&ids, "[", 1);
+    for (int k = 0; k < KEYS; k++) {
+        int present = k % (KEYS / PRESENT) == 7;
+        int id = present ? (KEYS - k) * 37 : RECORDS + k * 13;
+        int n = snprintf(buf, sizeof buf, "%s\"%c%06d\"", k ? "," : "", present ? 'k' : 'x', id);
+
+        text_add(&fks, buf, (size_t)n);
+        n = snprintf(buf, sizeof buf, "%s%d", k ? "," : "", id);
+        text_add(&ids, buf, (size_t)n);
+    }
+    text_add(&fks, "]", 1);
+    text_add(&ids, "]", 1);
+    /* The present ones are ids 37 * (KEYS - k) for k = 7, 507, ...: descending. */
+    text_add(&want, "[", 1);
+    text_add(&want_desc, "[", 1);
+    for (int i = 0; i < PRESENT; i++) {
+        int k = 7 + (PRESENT - 1 - i) * (KEYS / PRESENT);
+        int n = snprintf(buf, sizeof buf, "%s{\"id\":%d,\"fk\":\"k%06d\"}", i ? "," : "",
+                         (KEYS - k) * 37, (KEYS - k) * 37);
+
+        text_add(&want, buf, (size_t)n);
+        k = 7 + i * (KEYS / PRESENT);
+        n = snprintf(buf, sizeof buf, "%s{\"id\":%d,\"fk\":\"k%06d\"}", i ? "," : "",
+                     (KEYS - k) * 37, (KEYS - k) * 37);
+        text_add(&want_desc, buf, (size_t)n);
+    }
+    text_add(&want, "]", 1);
+    text_add(&want_desc, "]", 1);
+
+    q = in_query(t, "fk", fks.p, "fk");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_INDEX);
+    CHECK_EQ_STR(x.driver, "fk");
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, KEYS);
+    CHECK(x.stream && !x.dedupe);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want.p);
+    free(rows);
+    harper_query_free(q);
+
+    q = in_query(t, "fk", fks.p, "-fk");
+    x = explain(q);
+    CHECK(x.n_ranges == KEYS && x.stream && x.reverse);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want_desc.p);
+    free(rows);
+    harper_query_free(q);
+
+    q = in_query(t, "id", ids.p, "id");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_RECORDS);
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, KEYS);
+    CHECK(x.stream);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want.p);
+    free(rows);
+    harper_query_free(q);
+    q = in_query(t, "id", ids.p, "-id");
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want_desc.p);
+    free(rows);
+    harper_query_free(q);
+
+    free(fks.p);
+    free(want_desc.p);
+    free(ids.p);
+    free(want.p);
+    harper_table_close(t);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
 TEST(query_cursor_reads_a_snapshot)
 {
     harper *h = open_root();
