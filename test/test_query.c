@@ -1263,6 +1263,11 @@ static int t_match_one(int cmp, const cJSON *q, const cJSON *v, int in_array)
     switch (cmp) {
     case HARPER_EQUALS:
         return t_cmp(v, q) == 0;
+    case HARPER_IN:
+        cJSON_ArrayForEach(lo, q)
+            if (t_cmp(v, lo) == 0)
+                return 1;
+        return 0;
     case HARPER_GREATER_THAN:
         return t_class(v) == t_class(q) && t_cmp(v, q) > 0;
     case HARPER_GREATER_THAN_EQUAL:
@@ -1336,14 +1341,14 @@ static int t_match(const cJSON *node, const cJSON *rec)
 
 static const char *const r_comparators[] = {
     "equals", "not_equal", "greater_than", "greater_than_equal", "less_than",
-    "less_than_equal", "starts_with", "ends_with", "contains", "between"};
+    "less_than_equal", "starts_with", "ends_with", "contains", "between", "in"};
 
-/* A random condition; "cmp" (the comparator's number) is for the brute force, from_json
- * leaves keys it does not know alone. */
+/* A random condition; "cmp" (the comparator's number) is for the brute force and for
+ * query_of_tree, from_json leaves keys it does not know alone. */
 static cJSON *r_condition(void)
 {
     cJSON *c = cJSON_CreateObject();
-    int cmp = (int)rnd(10);
+    int cmp = (int)rnd(11);
     cJSON *v;
 
     cJSON_AddStringToObject(c, "attribute", r_attrs[rnd(5)]);
@@ -1355,6 +1360,12 @@ static cJSON *r_condition(void)
         v = cJSON_CreateArray();
         cJSON_AddItemToArray(v, r_strnum());
         cJSON_AddItemToArray(v, r_strnum());
+    } else if (cmp == HARPER_IN) {
+        /* With duplicates, and now and then a value without an index entry (an object) */
+        v = cJSON_CreateArray();
+        for (unsigned k = rnd(6); k > 0; k--)
+            cJSON_AddItemToArray(v, rnd(5) == 0 ? r_any() : rnd(3) == 0 ? r_scalar()
+                                                                        : r_strnum());
     } else {
         v = r_strnum();
     }
@@ -1408,11 +1419,68 @@ static int int_cmp(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-/* The ids of a cursor's rows, in order, as "1,5,2"; rows are also appended to *rows. */
-static void ids_of(harper_table *t, const char *query, char *ids, size_t size, int sorted,
+static void tree_conditions(harper_query *q, const cJSON *kids)
+{
+    harper_error err;
+    const cJSON *k;
+
+    cJSON_ArrayForEach(k, kids) {
+        const cJSON *sub = cJSON_GetObjectItem(k, "conditions");
+
+        if (sub != NULL) {
+            int logic = strcmp(cJSON_GetObjectItem(k, "operator")->valuestring, "or") == 0;
+
+            CHECK_OK(harper_query_group_begin(q, logic ? HARPER_OR : HARPER_AND, &err), &err);
+            tree_conditions(q, sub);
+            CHECK_OK(harper_query_group_end(q, &err), &err);
+        } else {
+            char *value = cJSON_PrintUnformatted(cJSON_GetObjectItem(k, "value"));
+
+            CHECK_OK(harper_query_where(q, cJSON_GetObjectItem(k, "attribute")->valuestring,
+                                        (int)cJSON_GetObjectItem(k, "cmp")->valuedouble, value,
+                                        strlen(value), &err), &err);
+            free(value);
+        }
+    }
+}
+
+/* The query a random body stands for, made with the builder calls, which know every
+ * comparator (the JSON form has no in). */
+static harper_query *query_of_tree(harper_table *t, const cJSON *body)
+{
+    const cJSON *op = cJSON_GetObjectItem(body, "operator");
+    const cJSON *offset = cJSON_GetObjectItem(body, "offset");
+    const cJSON *limit = cJSON_GetObjectItem(body, "limit");
+    const cJSON *el;
+    harper_query *q = NULL;
+    harper_error err;
+
+    CHECK_OK(harper_query_new(t, &q, &err), &err);
+    if (strcmp(op->valuestring, "or") == 0)
+        CHECK_OK(harper_query_set_logic(q, HARPER_OR, &err), &err);
+    tree_conditions(q, cJSON_GetObjectItem(body, "conditions"));
+    for (el = cJSON_GetObjectItem(body, "sort"); el != NULL; el = cJSON_GetObjectItem(el, "next"))
+        CHECK_OK(harper_query_sort(q, cJSON_GetObjectItem(el, "attribute")->valuestring,
+                                   cJSON_IsTrue(cJSON_GetObjectItem(el, "descending")), &err),
+                 &err);
+    cJSON_ArrayForEach(el, cJSON_GetObjectItem(body, "get_attributes"))
+        CHECK_OK(harper_query_select(q, el->valuestring, &err), &err);
+    if (offset != NULL || limit != NULL)
+        CHECK_OK(harper_query_limit(q, offset ? (int64_t)offset->valuedouble : 0,
+                                    limit ? (int64_t)limit->valuedouble : -1, &err),
+                 &err);
+    return q;
+}
+
+/* The ids of a cursor's rows, in order, as "1,5,2"; rows are also appended to *rows. A body
+ * holding an in is made with the builder calls, any other one with from_json. */
+static void ids_of(harper_table *t, const cJSON *body, char *ids, size_t size, int sorted,
                    char **rows)
 {
-    char *text = rows_of(t, query);
+    char *query = cJSON_PrintUnformatted(body);
+    harper_query *q = strstr(query, "\"comparator\":\"in\"") != NULL ? query_of_tree(t, body)
+                                                                     : NULL;
+    char *text = q != NULL ? rows_of_query(q) : rows_of(t, query);
     cJSON *arr = cJSON_Parse(text);
     int got[R_RECORDS + 1];
     int n = 0;
@@ -1430,6 +1498,8 @@ static void ids_of(harper_table *t, const char *query, char *ids, size_t size, i
     for (int i = 0; i < n; i++)
         used += (size_t)snprintf(ids + used, size - used, i ? ",%d" : "%d", got[i]);
     cJSON_Delete(arr);
+    harper_query_free(q);
+    free(query);
     *rows = text;
 }
 
@@ -1529,8 +1599,8 @@ TEST(query_random_indexed_twin_brute_force)
                                      k > offset ? ",%d" : "%d",
                                      (int)cJSON_GetObjectItem(want[k], "id")->valuedouble);
         text = cJSON_PrintUnformatted(query);
-        ids_of(dog, text, got_ids, sizeof got_ids, sort.n > 0, &got_rows);
-        ids_of(twin, text, twin_ids, sizeof twin_ids, sort.n > 0, &twin_rows);
+        ids_of(dog, query, got_ids, sizeof got_ids, sort.n > 0, &got_rows);
+        ids_of(twin, query, twin_ids, sizeof twin_ids, sort.n > 0, &twin_rows);
         if (strcmp(got_ids, want_ids) != 0 || strcmp(twin_ids, want_ids) != 0 ||
             (sort.n > 0 && strcmp(got_rows, twin_rows) != 0))
             test_fail(__FILE__, __LINE__, "query %d %s\n indexed %s\n    twin %s\n    want %s",
