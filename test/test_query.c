@@ -1,7 +1,8 @@
 /* test_query.c: queries through the public API on real RocksDB: every comparator on indexed
- * and non-indexed attributes (same rows either way), groups, arrays, sorting, offset/limit,
- * projection, from_json errors, snapshots, dropped tables, and a randomized comparison of an
- * indexed table, its non-indexed twin and a brute-force evaluation written here. */
+ * and non-indexed attributes (same rows either way), in and its point-lookup plans, groups,
+ * arrays, sorting, offset/limit, projection, from_json errors, snapshots, dropped tables, and a
+ * randomized comparison of an indexed table, its non-indexed twin and a brute-force evaluation
+ * written here. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
