@@ -833,8 +833,8 @@ TEST(query_in_many_keys_looks_up)
     enum { RECORDS = 200000, KEYS = 5000, PRESENT = 10, BATCH = 20000 };
     harper *h = open_root();
     harper_table *t = make_table(h, "ref", "{\"primary_key\":\"id\",\"attributes\":["
-                                           "{\"name\":\"id\",\"type\":\"Int\"},"
-                                           "{\"name\":\"fk\",\"type\":\"String\",\"indexed\":true}]}");
+                                           "{\"name\":\"id\",\"type\":\"Int\"},{\"name\":\"fk\","
+                                           "\"type\":\"String\",\"indexed\":true}]}");
     harper_error err;
     struct text fks = {NULL, 0, 0};
     struct text ids = {NULL, 0, 0};
