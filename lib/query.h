@@ -204,7 +204,8 @@ int harper__eval_match(const harper__plan *plan, const cJSON *rec, harper__buf *
 
 /* For an index scan over an attribute that may hold an array: 1 if the entry with encoded
  * value enc[0..len) is the first, in scan order, of the record's elements that satisfy the
- * driving condition (the one entry that emits the record), else 0; HARPER_ENOMEM. */
+ * driving condition (the one entry that emits the record), else 0; HARPER_ENOMEM. The ranges
+ * of an in come in encoding order, so scan order is encoding order across them too. */
 int harper__eval_first_entry(const harper__plan *plan, const cJSON *rec, const char *enc,
                              size_t len, harper__buf *scratch);
 

@@ -1,8 +1,9 @@
 /* query_cursor.c: running a plan. A cursor reads one RocksDB snapshot, taken when it opens,
  * so it sees a consistent table while writers go on. It scans the plan's key ranges of the
  * records or index family (the outer bounds set on the iterator, so a scan never leaves
- * them; between ranges it seeks, forwards or backwards), filters, and either streams rows one per harper_cursor_next or, when a sort needs it,
- * collects the matching rows first: all of them, or only the best offset + limit in a heap.
+ * them; between ranges it seeks, forwards or backwards), filters, and either streams rows one
+ * per harper_cursor_next or, when a sort needs it, collects the matching rows first: all of
+ * them, or only the best offset + limit in a heap.
  * Rows that need nothing done to them are the stored JSON bytes, served without a copy. */
 #include <stdatomic.h>
 #include <stdlib.h>

@@ -1,13 +1,15 @@
 /* test_query.c: queries through the public API on real RocksDB: every comparator on indexed
- * and non-indexed attributes (same rows either way), groups, arrays, sorting, offset/limit,
- * projection, from_json errors, snapshots, dropped tables, and a randomized comparison of an
- * indexed table, its non-indexed twin and a brute-force evaluation written here. */
+ * and non-indexed attributes (same rows either way), in and its point-lookup plans, groups,
+ * arrays, sorting, offset/limit, projection, from_json errors, snapshots, dropped tables, and a
+ * randomized comparison of an indexed table, its non-indexed twin and a brute-force evaluation
+ * written here. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 
 #include <cjson/cJSON.h>
 
+#include "query.h"
 #include "test.h"
 
 /* ---- helpers ---- */
@@ -578,6 +580,358 @@ TEST(query_builder_calls)
     CHECK_OK(harper_close(h), (harper_error *)NULL);
 }
 
+/* ---- in: equals against any element, answered with point lookups ---- */
+
+/* `attr in value`, sorted by `sort` ("-x": descending; NULL: by id), as builder calls. */
+static harper_query *in_query(harper_table *t, const char *attr, const char *value,
+                              const char *sort)
+{
+    harper_query *q = NULL;
+    harper_error err;
+
+    if (sort == NULL)
+        sort = "id";
+    CHECK_OK(harper_query_new(t, &q, &err), &err);
+    CHECK_OK(harper_query_where(q, attr, HARPER_IN, value, strlen(value), &err), &err);
+    CHECK_OK(harper_query_sort(q, sort + (sort[0] == '-'), sort[0] == '-', &err), &err);
+    return q;
+}
+
+/* The rows of `q` must be the dogs `ids`, in that order. */
+static void check_query_rows(const harper_query *q, const char *ids, const char *what)
+{
+    char *want = dog_rows(ids);
+    char *got = rows_of_query(q);
+
+    if (strcmp(got, want) != 0)
+        test_fail(__FILE__, __LINE__, "%s:\n got %s\nwant %s", what, got, want);
+    free(got);
+    free(want);
+}
+
+/* attr in value, sorted by `sort`, gives the dogs `ids` on the indexed table and its twin. */
+static void check_in(harper_table *dog, harper_table *twin, const char *attr, const char *value,
+                     const char *sort, const char *ids)
+{
+    harper_table *tables[2] = {dog, twin};
+    char what[256];
+
+    for (int i = 0; i < 2; i++) {
+        harper_query *q = in_query(tables[i], attr, value, sort);
+
+        snprintf(what, sizeof what, "%s table, %s in %s sorted by %s", i ? "twin" : "indexed",
+                 attr, value, sort ? sort : "id");
+        check_query_rows(q, ids, what);
+        harper_query_free(q);
+    }
+}
+
+static harper__explain explain(const harper_query *q)
+{
+    harper__explain x;
+    harper_error err;
+
+    CHECK_OK(harper__query_explain(q, &x, &err), &err);
+    return x;
+}
+
+TEST(query_in_indexed_or_not)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+
+    check_in(dog, twin, "name", "[\"Penny\",\"Rex\",\"nobody\"]", NULL, "1,5");
+    check_in(dog, twin, "name", "[\"Rex\",\"Rex\",\"Rex\"]", NULL, "5");
+    check_in(dog, twin, "name", "[42,\"42\"]", NULL, "6");       /* 42 is not "42" */
+    check_in(dog, twin, "age", "[5,3,\"5\",\"8\"]", NULL, "1,2");
+    check_in(dog, twin, "age", "[null,10]", NULL, "4,5");
+    check_in(dog, twin, "age", "[]", NULL, "");
+    check_in(dog, twin, "breed", "[\"Mutt\",\"Beagle\"]", NULL, "2,4,5,6");
+    /* Arrays: any element equal to any value; a record holding two values comes once. */
+    check_in(dog, twin, "tags", "[\"small\",\"big\"]", NULL, "1,2,4");
+    check_in(dog, twin, "tags", "[\"big\",\"white\",\"solo\"]", NULL, "1,2,3,4");
+    check_in(dog, twin, "tags", "[3]", NULL, "6");
+    check_in(dog, twin, "tags", "[\"3\",3]", NULL, "6");
+    check_in(dog, twin, "tags", "[[\"small\",\"white\"]]", NULL, "");  /* elements one by one */
+    check_in(dog, twin, "tags", "[{\"a\":1},\"solo\"]", NULL, "3");     /* an object: a filter */
+    check_in(dog, twin, "owner", "[null,7,\"7\"]", NULL, "2,6");    /* missing is not null */
+    check_in(dog, twin, "owner", "[\"Kyle\",\"Zoe\"]", "-id", "5,4,1");
+    /* The primary key, compared whole and type-exact. */
+    check_in(dog, twin, "id", "[4,2,4,99,\"3\"]", NULL, "2,4");
+    check_in(dog, twin, "id", "[6,1]", "-id", "6,1");
+    check_in(dog, twin, "id", "[]", NULL, "");
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_plans_point_lookups)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+    harper_query *q;
+    harper__explain x;
+    harper_error err;
+
+    q = in_query(dog, "name", "[\"Rex\",\"Penny\",\"Rex\",\"Billy\"]", "name");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_INDEX);
+    CHECK_EQ_STR(x.driver, "name");
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, 3);     /* distinct values */
+    CHECK(x.stream && !x.reverse && !x.dedupe);
+    harper_query_free(q);
+    q = in_query(dog, "id", "[3,1,2]", "-id");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_RECORDS);
+    CHECK_EQ_STR(x.driver, "id");
+    CHECK_EQ_INT((int)x.n_ranges, 3);
+    CHECK(x.stream && x.reverse);
+    harper_query_free(q);
+    /* Several values of an attribute that may hold arrays: a record can be met twice. */
+    q = in_query(dog, "tags", "[\"small\",\"big\"]", NULL);
+    x = explain(q);
+    CHECK(x.drive == HARPER__DRIVE_INDEX && x.n_ranges == 2 && x.dedupe && !x.stream);
+    harper_query_free(q);
+    q = in_query(dog, "tags", "[\"small\",\"small\"]", NULL);
+    CHECK(!explain(q).dedupe);
+    harper_query_free(q);
+    /* An object has no index entry: the in filters a full scan instead. */
+    q = in_query(dog, "tags", "[{\"a\":1},\"solo\"]", NULL);
+    x = explain(q);
+    CHECK(x.drive == HARPER__DRIVE_RECORDS && x.driver[0] == '\0' && x.n_ranges == 1);
+    harper_query_free(q);
+    q = in_query(dog, "age", "[]", NULL);
+    CHECK(explain(q).drive == HARPER__DRIVE_NONE);
+    harper_query_free(q);
+    /* equals beats in, which beats a range, whatever the order written. */
+    q = in_query(dog, "age", "[1,3,5]", NULL);
+    CHECK_OK(harper_query_where(q, "name", HARPER_EQUALS, "\"Penny\"", 7, &err), &err);
+    CHECK_OK(harper_query_where(q, "owner", HARPER_GREATER_THAN, "\"A\"", 3, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "name");
+    check_query_rows(q, "1", "age in, name equals, owner range");
+    harper_query_free(q);
+    q = in_query(dog, "name", "[\"Penny\",\"Billy\",\"Rex\"]", NULL);
+    CHECK_OK(harper_query_where(q, "age", HARPER_GREATER_THAN, "4", 1, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "name");
+    check_query_rows(q, "1,4", "name in, age range");
+    harper_query_free(q);
+    /* A single value counts as equals; the primary key wins the tie. */
+    q = in_query(dog, "age", "[5]", NULL);
+    CHECK_OK(harper_query_where(q, "id", HARPER_IN, "[1,2]", 5, &err), &err);
+    CHECK_EQ_STR(explain(q).driver, "age");
+    check_query_rows(q, "1", "age in one, id in two");
+    harper_query_free(q);
+    /* Text projection over an exact in scan. */
+    q = in_query(dog, "name", "[\"Rex\",\"Penny\"]", "name");
+    CHECK_OK(harper_query_select(q, "id", &err), &err);
+    CHECK(explain(q).project_text);
+    {
+        char *rows = rows_of_query(q);
+
+        CHECK_EQ_STR(rows, "[{\"id\":1},{\"id\":5}]");
+        free(rows);
+    }
+    harper_query_free(q);
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_sort_limit_groups)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_table *twin = make_dogs(h, "twin", twin_def);
+    harper_table *tables[2] = {dog, twin};
+    const char *names = "[\"Harper\",\"Penelope\"]";
+    harper_error err;
+
+    /* Sorted by the attribute itself: streamed from the index in value order. */
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "name", "6,4,1,5");
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "-name", "5,1,4,6");
+    check_in(dog, twin, "age", "[10,1,5,null]", "age", "5,6,1,4");
+    check_in(dog, twin, "age", "[10,1,5,null]", "-age", "4,1,6,5");
+    check_in(dog, twin, "id", "[5,2,3]", "id", "2,3,5");
+    /* ... by another attribute: collected and sorted. */
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "age", "5,6,1,4");
+    check_in(dog, twin, "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]", "-breed", "1,5,6,4");
+    check_in(dog, twin, "tags", "[\"big\",\"small\",3]", "-tags", "1,4,2,6");
+    for (int i = 0; i < 2; i++) {
+        harper_query *q = in_query(tables[i], "name", "[\"Rex\",\"Penny\",\"Billy\",\"42\"]",
+                                   "-name");
+
+        /* offset and limit over the streamed rows, then over collected ones */
+        CHECK_OK(harper_query_limit(q, 1, 2, &err), &err);
+        check_query_rows(q, "1,4", "in, descending, offset 1 limit 2");
+        harper_query_free(q);
+        q = in_query(tables[i], "tags", "[\"big\",\"small\",\"solo\"]", "-id");
+        CHECK_OK(harper_query_limit(q, 1, 2, &err), &err);
+        check_query_rows(q, "3,2", "in on an array attribute, offset 1 limit 2");
+        harper_query_free(q);
+        q = in_query(tables[i], "tags", "[\"big\",\"small\",\"solo\"]", "name");
+        CHECK_OK(harper_query_limit(q, 2, -1, &err), &err);
+        check_query_rows(q, "3,1", "in on an array attribute, sorted by name, offset 2");
+        harper_query_free(q);
+
+        /* and: tags in [small, big] and age in [3, 10, 99] */
+        q = in_query(tables[i], "tags", "[\"small\",\"big\"]", NULL);
+        CHECK_OK(harper_query_where(q, "age", HARPER_IN, "[3,10,99]", 9, &err), &err);
+        check_query_rows(q, "2,4", "in and in");
+        harper_query_free(q);
+        /* breed Poodle and (name in [Harper, Penelope] or owner in [7]) */
+        CHECK_OK(harper_query_new(tables[i], &q, &err), &err);
+        CHECK_OK(harper_query_where(q, "breed", HARPER_NOT_EQUAL, "\"Mutt\"", 6, &err), &err);
+        CHECK_OK(harper_query_group_begin(q, HARPER_OR, &err), &err);
+        CHECK_OK(harper_query_where(q, "name", HARPER_IN, names, strlen(names), &err), &err);
+        CHECK_OK(harper_query_where(q, "owner", HARPER_IN, "[7]", 3, &err), &err);
+        CHECK_OK(harper_query_group_end(q, &err), &err);
+        CHECK_OK(harper_query_sort(q, "id", 0, &err), &err);
+        check_query_rows(q, "3,6", "not_equal and (in or in)");
+        harper_query_free(q);
+        /* or at the top: id in [1, 2] or tags in [] */
+        CHECK_OK(harper_query_new(tables[i], &q, &err), &err);
+        CHECK_OK(harper_query_set_logic(q, HARPER_OR, &err), &err);
+        CHECK_OK(harper_query_where(q, "id", HARPER_IN, "[2,1]", 5, &err), &err);
+        CHECK_OK(harper_query_where(q, "tags", HARPER_IN, "[]", 2, &err), &err);
+        check_query_rows(q, "1,2", "in or empty in");
+        harper_query_free(q);
+    }
+    harper_table_close(dog);
+    harper_table_close(twin);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+TEST(query_in_builder_errors)
+{
+    harper *h = open_root();
+    harper_table *dog = make_dogs(h, "dog", dog_def);
+    harper_query *q = NULL;
+    harper_cursor *c = NULL;
+    harper_error err;
+
+    CHECK_OK(harper_query_new(dog, &q, &err), &err);
+    CHECK_ERR(harper_query_where(q, "age", HARPER_IN, "5", 1, &err), HARPER_EINVAL, &err,
+              "'value' must be an array of the values to match");
+    CHECK_ERR(harper_query_where(q, "age", HARPER_IN, "{\"a\":[1]}", 9, &err), HARPER_EINVAL,
+              &err, "'value' must be an array of the values to match");
+    CHECK_OK(harper_query_where(q, "age", HARPER_IN, "[1,1e999]", 9, &err), &err);
+    CHECK_ERR(harper_cursor_open(q, &c, &err), HARPER_EINVAL, &err,
+              "the value of 'age' is a number too large to compare");
+    CHECK(c == NULL);
+    harper_query_free(q);
+    harper_table_close(dog);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
+/* A join's shape: thousands of keys, few of them present, in a large table. The plan must
+ * look each key up (one point range per distinct key), not scan. */
+TEST(query_in_many_keys_looks_up)
+{
+    enum { RECORDS = 200000, KEYS = 5000, PRESENT = 10, BATCH = 20000 };
+    harper *h = open_root();
+    harper_table *t = make_table(h, "ref", "{\"primary_key\":\"id\",\"attributes\":["
+                                           "{\"name\":\"id\",\"type\":\"Int\"},{\"name\":\"fk\","
+                                           "\"type\":\"String\",\"indexed\":true}]}");
+    harper_error err;
+    struct text fks = {NULL, 0, 0};
+    struct text ids = {NULL, 0, 0};
+    struct text want = {NULL, 0, 0};
+    struct text want_desc = {NULL, 0, 0};
+    harper_query *q = NULL;
+    harper__explain x;
+    char buf[64];
+    char *rows;
+
+    for (int base = 0; base < RECORDS; base += BATCH) {
+        harper_txn *txn = NULL;
+
+        CHECK_OK(harper_txn_begin(h, "data", &txn, &err), &err);
+        for (int i = base; i < base + BATCH; i++) {
+            int n = snprintf(buf, sizeof buf, "{\"id\":%d,\"fk\":\"k%06d\"}", i, i);
+
+            CHECK_OK(harper_txn_write(txn, t, HARPER_WRITE_PUT, NULL, 0, buf, (size_t)n, NULL,
+                                      NULL, &err), &err);
+        }
+        CHECK_OK(harper_txn_commit(txn, &err), &err);
+    }
+    /* Keys absent from the table, with the present ones among them, in no order. */
+    text_add(&fks, "[", 1);
+    text_add(&ids, "[", 1);
+    for (int k = 0; k < KEYS; k++) {
+        int present = k % (KEYS / PRESENT) == 7;
+        int id = present ? (KEYS - k) * 37 : RECORDS + k * 13;
+        int n = snprintf(buf, sizeof buf, "%s\"%c%06d\"", k ? "," : "", present ? 'k' : 'x', id);
+
+        text_add(&fks, buf, (size_t)n);
+        n = snprintf(buf, sizeof buf, "%s%d", k ? "," : "", id);
+        text_add(&ids, buf, (size_t)n);
+    }
+    text_add(&fks, "]", 1);
+    text_add(&ids, "]", 1);
+    /* The present ones are ids 37 * (KEYS - k) for k = 7, 507, ...: descending. */
+    text_add(&want, "[", 1);
+    text_add(&want_desc, "[", 1);
+    for (int i = 0; i < PRESENT; i++) {
+        int k = 7 + (PRESENT - 1 - i) * (KEYS / PRESENT);
+        int n = snprintf(buf, sizeof buf, "%s{\"id\":%d,\"fk\":\"k%06d\"}", i ? "," : "",
+                         (KEYS - k) * 37, (KEYS - k) * 37);
+
+        text_add(&want, buf, (size_t)n);
+        k = 7 + i * (KEYS / PRESENT);
+        n = snprintf(buf, sizeof buf, "%s{\"id\":%d,\"fk\":\"k%06d\"}", i ? "," : "",
+                     (KEYS - k) * 37, (KEYS - k) * 37);
+        text_add(&want_desc, buf, (size_t)n);
+    }
+    text_add(&want, "]", 1);
+    text_add(&want_desc, "]", 1);
+
+    q = in_query(t, "fk", fks.p, "fk");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_INDEX);
+    CHECK_EQ_STR(x.driver, "fk");
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, KEYS);
+    CHECK(x.stream && !x.dedupe);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want.p);
+    free(rows);
+    harper_query_free(q);
+
+    q = in_query(t, "fk", fks.p, "-fk");
+    x = explain(q);
+    CHECK(x.n_ranges == KEYS && x.stream && x.reverse);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want_desc.p);
+    free(rows);
+    harper_query_free(q);
+
+    q = in_query(t, "id", ids.p, "id");
+    x = explain(q);
+    CHECK_EQ_INT(x.drive, HARPER__DRIVE_RECORDS);
+    CHECK_EQ_INT(x.comparator, HARPER_IN);
+    CHECK_EQ_INT((int)x.n_ranges, KEYS);
+    CHECK(x.stream);
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want.p);
+    free(rows);
+    harper_query_free(q);
+    q = in_query(t, "id", ids.p, "-id");
+    rows = rows_of_query(q);
+    CHECK_EQ_STR(rows, want_desc.p);
+    free(rows);
+    harper_query_free(q);
+
+    free(fks.p);
+    free(want_desc.p);
+    free(ids.p);
+    free(want.p);
+    harper_table_close(t);
+    CHECK_OK(harper_close(h), (harper_error *)NULL);
+}
+
 TEST(query_cursor_reads_a_snapshot)
 {
     harper *h = open_root();
@@ -910,6 +1264,11 @@ static int t_match_one(int cmp, const cJSON *q, const cJSON *v, int in_array)
     switch (cmp) {
     case HARPER_EQUALS:
         return t_cmp(v, q) == 0;
+    case HARPER_IN:
+        cJSON_ArrayForEach(lo, q)
+            if (t_cmp(v, lo) == 0)
+                return 1;
+        return 0;
     case HARPER_GREATER_THAN:
         return t_class(v) == t_class(q) && t_cmp(v, q) > 0;
     case HARPER_GREATER_THAN_EQUAL:
@@ -983,14 +1342,14 @@ static int t_match(const cJSON *node, const cJSON *rec)
 
 static const char *const r_comparators[] = {
     "equals", "not_equal", "greater_than", "greater_than_equal", "less_than",
-    "less_than_equal", "starts_with", "ends_with", "contains", "between"};
+    "less_than_equal", "starts_with", "ends_with", "contains", "between", "in"};
 
-/* A random condition; "cmp" (the comparator's number) is for the brute force, from_json
- * leaves keys it does not know alone. */
+/* A random condition; "cmp" (the comparator's number) is for the brute force and for
+ * query_of_tree, from_json leaves keys it does not know alone. */
 static cJSON *r_condition(void)
 {
     cJSON *c = cJSON_CreateObject();
-    int cmp = (int)rnd(10);
+    int cmp = (int)rnd(11);
     cJSON *v;
 
     cJSON_AddStringToObject(c, "attribute", r_attrs[rnd(5)]);
@@ -1002,6 +1361,12 @@ static cJSON *r_condition(void)
         v = cJSON_CreateArray();
         cJSON_AddItemToArray(v, r_strnum());
         cJSON_AddItemToArray(v, r_strnum());
+    } else if (cmp == HARPER_IN) {
+        /* With duplicates, and now and then a value without an index entry (an object) */
+        v = cJSON_CreateArray();
+        for (unsigned k = rnd(6); k > 0; k--)
+            cJSON_AddItemToArray(v, rnd(5) == 0 ? r_any() : rnd(3) == 0 ? r_scalar()
+                                                                        : r_strnum());
     } else {
         v = r_strnum();
     }
@@ -1055,11 +1420,68 @@ static int int_cmp(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-/* The ids of a cursor's rows, in order, as "1,5,2"; rows are also appended to *rows. */
-static void ids_of(harper_table *t, const char *query, char *ids, size_t size, int sorted,
+static void tree_conditions(harper_query *q, const cJSON *kids)
+{
+    harper_error err;
+    const cJSON *k;
+
+    cJSON_ArrayForEach(k, kids) {
+        const cJSON *sub = cJSON_GetObjectItem(k, "conditions");
+
+        if (sub != NULL) {
+            int logic = strcmp(cJSON_GetObjectItem(k, "operator")->valuestring, "or") == 0;
+
+            CHECK_OK(harper_query_group_begin(q, logic ? HARPER_OR : HARPER_AND, &err), &err);
+            tree_conditions(q, sub);
+            CHECK_OK(harper_query_group_end(q, &err), &err);
+        } else {
+            char *value = cJSON_PrintUnformatted(cJSON_GetObjectItem(k, "value"));
+
+            CHECK_OK(harper_query_where(q, cJSON_GetObjectItem(k, "attribute")->valuestring,
+                                        (int)cJSON_GetObjectItem(k, "cmp")->valuedouble, value,
+                                        strlen(value), &err), &err);
+            free(value);
+        }
+    }
+}
+
+/* The query a random body stands for, made with the builder calls, which know every
+ * comparator (the JSON form has no in). */
+static harper_query *query_of_tree(harper_table *t, const cJSON *body)
+{
+    const cJSON *op = cJSON_GetObjectItem(body, "operator");
+    const cJSON *offset = cJSON_GetObjectItem(body, "offset");
+    const cJSON *limit = cJSON_GetObjectItem(body, "limit");
+    const cJSON *el;
+    harper_query *q = NULL;
+    harper_error err;
+
+    CHECK_OK(harper_query_new(t, &q, &err), &err);
+    if (strcmp(op->valuestring, "or") == 0)
+        CHECK_OK(harper_query_set_logic(q, HARPER_OR, &err), &err);
+    tree_conditions(q, cJSON_GetObjectItem(body, "conditions"));
+    for (el = cJSON_GetObjectItem(body, "sort"); el != NULL; el = cJSON_GetObjectItem(el, "next"))
+        CHECK_OK(harper_query_sort(q, cJSON_GetObjectItem(el, "attribute")->valuestring,
+                                   cJSON_IsTrue(cJSON_GetObjectItem(el, "descending")), &err),
+                 &err);
+    cJSON_ArrayForEach(el, cJSON_GetObjectItem(body, "get_attributes"))
+        CHECK_OK(harper_query_select(q, el->valuestring, &err), &err);
+    if (offset != NULL || limit != NULL)
+        CHECK_OK(harper_query_limit(q, offset ? (int64_t)offset->valuedouble : 0,
+                                    limit ? (int64_t)limit->valuedouble : -1, &err),
+                 &err);
+    return q;
+}
+
+/* The ids of a cursor's rows, in order, as "1,5,2"; rows are also appended to *rows. A body
+ * holding an in is made with the builder calls, any other one with from_json. */
+static void ids_of(harper_table *t, const cJSON *body, char *ids, size_t size, int sorted,
                    char **rows)
 {
-    char *text = rows_of(t, query);
+    char *query = cJSON_PrintUnformatted(body);
+    harper_query *q = strstr(query, "\"comparator\":\"in\"") != NULL ? query_of_tree(t, body)
+                                                                     : NULL;
+    char *text = q != NULL ? rows_of_query(q) : rows_of(t, query);
     cJSON *arr = cJSON_Parse(text);
     int got[R_RECORDS + 1];
     int n = 0;
@@ -1077,6 +1499,8 @@ static void ids_of(harper_table *t, const char *query, char *ids, size_t size, i
     for (int i = 0; i < n; i++)
         used += (size_t)snprintf(ids + used, size - used, i ? ",%d" : "%d", got[i]);
     cJSON_Delete(arr);
+    harper_query_free(q);
+    free(query);
     *rows = text;
 }
 
@@ -1176,8 +1600,8 @@ TEST(query_random_indexed_twin_brute_force)
                                      k > offset ? ",%d" : "%d",
                                      (int)cJSON_GetObjectItem(want[k], "id")->valuedouble);
         text = cJSON_PrintUnformatted(query);
-        ids_of(dog, text, got_ids, sizeof got_ids, sort.n > 0, &got_rows);
-        ids_of(twin, text, twin_ids, sizeof twin_ids, sort.n > 0, &twin_rows);
+        ids_of(dog, query, got_ids, sizeof got_ids, sort.n > 0, &got_rows);
+        ids_of(twin, query, twin_ids, sizeof twin_ids, sort.n > 0, &twin_rows);
         if (strcmp(got_ids, want_ids) != 0 || strcmp(twin_ids, want_ids) != 0 ||
             (sort.n > 0 && strcmp(got_rows, twin_rows) != 0))
             test_fail(__FILE__, __LINE__, "query %d %s\n indexed %s\n    twin %s\n    want %s",
