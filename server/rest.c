@@ -379,7 +379,7 @@ static void get_record(const struct route *r, const rest_request *rq, negotiate_
         free(text);
         cJSON_Delete(part);
         cJSON_Delete(rec);
-    } else {
+    } else if (!rest_raw_reply(out, json, len)) {
         rest_body_json(out, type, json, len);
     }
     if (out->status == 200)
@@ -487,11 +487,17 @@ static cJSON *body_tree(const rest_request *rq, negotiate_type type, rest_respon
         if (codec_msgpack_decode(rq->body, rq->body_len, &tree, msg, sizeof msg) != 0)
             rest_error(out, type, 500, "Error", "%s", msg);
         return tree;
+    case NEGOTIATE_BODY_TEXT:
+    case NEGOTIATE_BODY_BYTES:
+    case NEGOTIATE_BODY_TYPED:
+        tree = rest_raw_record(&kind, rq->body != NULL ? rq->body : "", rq->body_len, msg,
+                               sizeof msg);
+        if (tree == NULL)
+            rest_error(out, type, 500, "Error", "%s", msg);
+        return tree;
     default:
-        rest_error(out, type, 500, "TypeError",
-                   "Can not create a record without an object (%.*s bodies are not stored "
-                   "yet)",
-                   (int)kind.type_len, kind.type);
+        /* text/plain is one string, and form bodies are not read yet: no record either way */
+        rest_error(out, type, 500, "TypeError", "Can not create a record without an object");
         return NULL;
     }
 }

@@ -82,7 +82,8 @@ typedef struct rest_stream rest_stream;
 
 typedef struct rest_response {
     int status;                 /* 0: no route matched here (the caller answers 404) */
-    const char *content_type;   /* static; NULL: none */
+    const char *content_type;   /* static or content_type_buf; NULL: none */
+    char content_type_buf[128]; /* a stored record's own type (rest_raw.c) */
     harper__buf body;
     bool has_body;
     struct {
@@ -163,6 +164,15 @@ typedef int (*rest_row_map)(void *ctx, const char *json, size_t len, harper__buf
 int rest_body_rows(rest_response *out, negotiate_type type, harper_query *q, bool select_one,
                    const char *const *columns, size_t n_columns, rest_row_map map,
                    void *map_ctx, void (*map_free)(void *));
+
+/* The record {contentType, data} that stores a body of another type (rest_raw.c). NULL with
+ * the reason in err. */
+cJSON *rest_raw_record(const negotiate_body *kind, const char *body, size_t len, char *err,
+                       size_t err_size);
+
+/* When json[0..len) is such a record, answers 200 with its data and its type and returns
+ * true. */
+bool rest_raw_reply(rest_response *out, const char *json, size_t len);
 
 void rest_header(rest_response *out, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

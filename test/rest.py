@@ -223,6 +223,20 @@ def test_content_types(srv):
     expect(status, 204)
     expect(rest_json(srv, "GET", "/Dog/7.name")[1], "Cbor")
     expect(rest_json(srv, "GET", "/Dog/8")[1]["age"], 6)
+    # Bodies of other types are stored as {contentType, data} and served back as they came.
+    png = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF])
+    status, raw, _ = rest(srv, "PUT", "/Dog/20", png, headers={"Content-Type": "image/png"})
+    expect(status, 204)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/20", headers={"Accept": "application/cbor"})
+    expect((status, hdrs["content-type"], raw), (200, "image/png", png))
+    status, raw, _ = rest(srv, "PUT", "/Dog/21", "a,b\n1,2\n",
+                          headers={"Content-Type": "text/csv; charset=utf-8"})
+    expect(status, 204)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/21")
+    expect((hdrs["content-type"], raw), ("text/csv", b"a,b\n1,2\n"))
+    status, ops = srv.op({"operation": "search_by_id", "table": "Dog", "ids": ["21"],
+                          "get_attributes": ["*"]})
+    expect((ops[0]["contentType"], ops[0]["data"]), ("text/csv", "a,b\n1,2\n"))
 
 
 def test_authentication(srv):
