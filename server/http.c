@@ -25,6 +25,7 @@
 #include "ops.h"
 #include "rest.h"
 #include "server.h"
+#include "sse.h"
 #include "static_files.h"
 
 struct http_server;
@@ -43,6 +44,7 @@ struct http_server {
     struct listener ops_listener;
     struct listener rest_listener;
     char *socket_path;
+    sse_streams *streams;           /* event streams on the REST port */
 };
 
 /* One request's state while its body arrives. */
@@ -385,6 +387,79 @@ static int serve_static(enum MHD_Result *rc, struct MHD_Connection *c, const app
     return 1;
 }
 
+/* Exactly `Accept: text/event-stream` makes any request on the REST port an event stream. */
+static bool rq_accepts_events(struct MHD_Connection *c)
+{
+    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+
+    return accept != NULL && strcmp(accept, "text/event-stream") == 0;
+}
+
+static enum MHD_Result queue_event_text(struct MHD_Connection *c, int status, const char *text,
+                                        bool login)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+                                                                MHD_RESPMEM_MUST_COPY);
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    if (login)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Basic");
+    return respond(c, (unsigned)status, resp);
+}
+
+/* A Server-Sent Events request (sse.c): the record or table the path names. */
+static enum MHD_Result handle_events(struct http_server *hs, struct MHD_Connection *c,
+                                     const rest_request *req)
+{
+    rest_response out;
+    harper_table *t = NULL;
+    char *key = NULL;
+    char err[256];
+    char pk[256] = "id";
+    struct MHD_Response *resp;
+    int found;
+
+    if (req->user == NULL)
+        return queue_event_text(c, 401, "data: AccessViolation: Must login\n\n", true);
+    found = rest_target(hs->srv, req, &t, &key, &out);
+    rest_response_clear(&out);
+    if (found == 0) {
+        char *text = strdup("Not found\n");
+
+        return text != NULL ? queue(c, 404, NULL, text, strlen(text), false) : MHD_NO;
+    }
+    if (found < 0)
+        return queue_event_text(c, 400, "data: ClientError: invalid id\n\n", false);
+    {
+        char *json;
+        size_t len;
+        harper_error herr;
+
+        if (harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &herr) ==
+            HARPER_OK) {
+            cJSON *d = cJSON_ParseWithLength(json, len);
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "hash_attribute");
+
+            if (cJSON_IsString(name))
+                snprintf(pk, sizeof pk, "%s", name->valuestring);
+            cJSON_Delete(d);
+            harper_free(json);
+        }
+    }
+    resp = sse_open(hs->streams, c, t, key, pk, err, sizeof err);
+    free(key);
+    if (resp == NULL) {
+        slog_write(hs->srv->log, SLOG_ERROR, "sse", "%s", err);
+        return queue_event_text(c, 500, "data: Error: cannot open the event stream\n\n", false);
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(resp, "Vary", "Accept, Accept-Encoding");
+    MHD_add_response_header(resp, "Server", "HarperDB");
+    return respond(c, 200, resp);
+}
+
 static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection *c,
                                    const char *method, struct request *rq)
 {
@@ -428,6 +503,8 @@ static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection
         .user = user[0] != '\0' ? user : NULL,
         .super = super,
     };
+    if (rq_accepts_events(c))
+        return handle_events(hs, c, &req);
     rest_handle(hs->srv, &req, &out);
     if (out.status == 0) {
         char *text;
@@ -611,8 +688,9 @@ static struct MHD_Daemon *start(struct listener *l, uint16_t port, int listen_fd
     struct http_server *hs = l->hs;
 
     /* ITC lets MHD_quiesce_daemon stop the accept loop of a thread pool. */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* ITC also wakes the loop when an event stream is resumed from a writer's thread. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | (l->rest ? MHD_ALLOW_SUSPEND_RESUME : 0);
 
     if (listen_fd < 0)
         flags |= MHD_USE_DUAL_STACK;
@@ -677,6 +755,7 @@ http_server *http_start(struct server *srv, int port, int rest_port, const char 
         hs->socket_path = strdup(socket_path);
     }
     if (rest_port >= 0) {
+        hs->streams = sse_streams_new(srv->log);
         hs->rest = start(&hs->rest_listener, (uint16_t)rest_port, -1, threads);
         if (hs->rest == NULL) {
             snprintf(err, err_size, "cannot listen on port %d: %s", rest_port, strerror(errno));
@@ -700,6 +779,8 @@ void http_stop(http_server *hs)
     daemons[0] = hs->tcp;
     daemons[1] = hs->local;
     daemons[2] = hs->rest;
+    /* Suspended event streams would keep their daemon from stopping: end them first. */
+    sse_streams_close(hs->streams);
     for (int i = 0; i < 3; i++) {
         MHD_socket fd;
 
@@ -710,6 +791,7 @@ void http_stop(http_server *hs)
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
     }
+    sse_streams_free(hs->streams);
     if (hs->socket_path != NULL)
         unlink(hs->socket_path);
     free(hs->socket_path);

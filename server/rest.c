@@ -778,3 +778,24 @@ done:
                 (double)(end.tv_sec - start.tv_sec) * 1e3 +
                     (double)(end.tv_nsec - start.tv_nsec) / 1e6);
 }
+
+int rest_target(struct server *srv, const rest_request *rq, harper_table **t, char **key,
+                rest_response *out)
+{
+    struct route r;
+    int found;
+
+    *t = NULL;
+    *key = NULL;
+    memset(out, 0, sizeof *out);
+    found = route(srv, rq, &r);
+    if (found > 0 && r.target == T_RECORD && r.property == NULL &&
+        key_json(&r, NEGOTIATE_JSON, out, key) != 0)
+        found = -1;
+    if (found > 0 && r.property != NULL)
+        found = 0;
+    if (found > 0)
+        *t = r.rt.t;
+    route_free(&r);
+    return found;
+}

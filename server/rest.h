@@ -97,6 +97,13 @@ typedef struct rest_response {
 /* Answers one request. Thread-safety: safe (each request its own response). */
 void rest_handle(struct server *srv, const rest_request *rq, rest_response *out);
 
+/* What an event stream on this path follows: 1 with the export's table in *t (borrowed: open
+ * while the server runs) and the record's key as JSON in *key (free()), or *key NULL for the
+ * whole table (`/Dog/`, `/Dog`); 0 when no export matches; -1 with a 400/500 answer in out
+ * for an id that does not fit the key's type. */
+int rest_target(struct server *srv, const rest_request *rq, harper_table **t, char **key,
+                rest_response *out);
+
 /* The next bytes of a streamed body into buf[0..max): their count, 0 when none are ready
  * yet (never: the stream always has data or ends), -1 at the end. Not thread-safe: one
  * response, one reader. */

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 
 import cbor2
@@ -295,6 +296,73 @@ def test_relationships(srv):
     expect(rows, [{"name": "Nobody", "products": []}])
     status, rows, _ = rest_json(srv, "GET", "/Product/?name=iPad&select(brand)")
     expect([r["name"] for r in rows], ["Apple"])
+
+
+class EventStream:
+    """A Server-Sent Events connection read frame by frame."""
+
+    def __init__(self, srv, path):
+        self.sock = socket.create_connection(("127.0.0.1", srv.http_port), timeout=10)
+        token = base64.b64encode(b"admin:password").decode()
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                           "Authorization: Basic %s\r\n\r\n" % (path, token)).encode())
+        self.buf = b""
+        head = self._until(b"\r\n\r\n")
+        self.status = int(head.split()[1])
+        self.headers = head.decode().lower()
+
+    def _until(self, sep):
+        while sep not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("stream closed")
+            self.buf += data
+        part, self.buf = self.buf.split(sep, 1)
+        return part
+
+    def event(self):
+        """The next `data:` frame as a dict (chunked framing lines skipped)."""
+        while True:
+            line = self._until(b"\n")
+            if line.startswith(b"data: "):
+                return json.loads(line[6:])
+
+    def close(self):
+        self.sock.close()
+
+
+def test_event_streams(srv):
+    expect(rest(srv, "PUT", "/Dog/1", {"name": "Rex"})[0], 204)
+    one = EventStream(srv, "/Dog/1")
+    expect(one.status, 200)
+    assert "content-type: text/event-stream" in one.headers, one.headers
+    first = one.event()
+    expect((first["id"], first["type"], first["value"]["name"]), ("1", "put", "Rex"))
+    assert list(first)[:3] == ["id", "localTime", "value"], first
+    everything = EventStream(srv, "/Dog/")
+    snapshot = everything.event()
+    expect((snapshot["id"], snapshot["value"]["name"]), ("1", "Rex"))
+    assert snapshot["version"] > 0, snapshot
+    # Writes from REST and from the Operations API, and a delete.
+    expect(rest(srv, "PATCH", "/Dog/1", {"age": 3})[0], 204)
+    srv.ok({"operation": "upsert", "table": "Dog", "records": [{"id": "2", "name": "Ace"}]})
+    expect(rest(srv, "DELETE", "/Dog/1")[0], 200)
+    got = [one.event(), one.event()]
+    expect([(e["type"], e.get("value", {}).get("age")) for e in got], [("put", 3), ("delete", None)])
+    assert "value" not in got[1], got
+    got = [everything.event() for _ in range(3)]
+    expect([(e["id"], e["type"]) for e in got], [("1", "put"), ("2", "put"), ("1", "delete")])
+    one.close()
+    # Anonymous streams are refused as the spec says; the server stops with a stream open.
+    srv.stop()
+    srv.env["AUTHENTICATION_AUTHORIZELOCAL"] = "false"
+    srv.start()
+    wait_rest(srv)
+    status, raw, hdrs = rest(srv, "GET", "/Dog/1", auth=None, headers={"Accept": "text/event-stream"})
+    expect((status, raw, hdrs["content-type"]), (401, b"data: AccessViolation: Must login\n\n",
+                                                  "text/event-stream"))
+    left_open = EventStream(srv, "/Dog/")
+    expect(left_open.status, 200)
 
 
 def test_cors(srv):
