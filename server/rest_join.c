@@ -1,5 +1,5 @@
-/* rest_join.c: select() through relationships (`select(name,brand{name})`, spec rest.md
- * 5.6). Each row of the query is read whole, then written as the selected properties, the
+/* rest_join.c: select() through relationships (`select(name,brand{name})`) and as arrays
+ * (`select([name,age])`), spec rest.md 5.6. Each row of the query is read whole, then written as the selected properties, the
  * relationship ones looked up by key: a many-to-one (`from:`) reads the related record by
  * its primary key, a one-to-many (`to:`) queries the related table's index on the attribute
  * that points back. Related tables are opened once per response. A relationship whose key
@@ -214,7 +214,20 @@ int rest_join_row(void *ctx, const char *json, size_t len, harper__buf *out)
 
     if (rec == NULL)
         return -1;
-    if (!sel->is_list) {
+    if (j->u->select_as_array) {
+        /* select([a,b]): each row is the array of those values (null when absent) */
+        cJSON *obj = project(j, j->db, j->table, j->pk, rec, sel->is_list ? sel : NULL, 0);
+        cJSON *item;
+
+        v = cJSON_CreateArray();
+        for (size_t i = 0; v != NULL && i < (sel->is_list ? sel->n_items : 1); i++) {
+            const char *name = sel->is_list ? sel->items[i].name : sel->name;
+
+            item = name != NULL ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+            cJSON_AddItemToArray(v, item != NULL ? cJSON_Duplicate(item, 1) : cJSON_CreateNull());
+        }
+        cJSON_Delete(obj);
+    } else if (!sel->is_list) {
         /* select(brand): each row is that value */
         const rest_rel *rel = find_rel(j, j->db, j->table, sel->name);
 

@@ -423,8 +423,6 @@ static int add_select(struct build *b, const harper__qurl *u, bool *select_one)
     *select_one = false;
     if (s == NULL)
         return 0;
-    if (u->select_as_array)
-        return fail(b, 400, "ClientError: select([...]) is not supported yet");
     if (!s->is_list) {
         *select_one = true;
         s = u->select;
@@ -452,6 +450,8 @@ int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_qu
     harper__qurl *u = NULL;
     harper_error herr;
     bool hand_over = false;
+    const char *db_name = cJSON_GetObjectItemCaseSensitive(rt->desc, "schema")->valuestring;
+    const char *table_name = cJSON_GetObjectItemCaseSensitive(rt->desc, "name")->valuestring;
     int rc = 0;
 
     *out = NULL;
@@ -478,10 +478,8 @@ int rest_query_build(const rest_table *rt, const char *qs, size_t len, harper_qu
                  harper_query_sort(b.q, s->path[0], s->descending, &herr) != HARPER_OK)
             rc = fail(&b, 404, "HdbError: %s is not a defined attribute", s->path[0]);
     }
-    if (rc == 0 && joined != NULL && rt->srv != NULL &&
-        rest_join_needed(rt->srv, cJSON_GetObjectItemCaseSensitive(rt->desc, "schema")->valuestring,
-                         cJSON_GetObjectItemCaseSensitive(rt->desc, "name")->valuestring,
-                         u->select)) {
+    if (rc == 0 && joined != NULL && rt->srv != NULL && u->select != NULL &&
+        (u->select_as_array || rest_join_needed(rt->srv, db_name, table_name, u->select))) {
         *select_one = !u->select->is_list;
         hand_over = true;
     } else if (rc == 0) {

@@ -168,6 +168,8 @@ def test_collection_queries(srv):
     expect(rows, [{"name": "Rex", "age": 3}, {"name": "Ace", "age": 8}])
     status, rows, _ = rest_json(srv, "GET", "/Dog/?sort(age)&limit(1,3)&select(name)")
     expect(rows, ["Rex", "Fido"])
+    status, rows, _ = rest_json(srv, "GET", "/Dog/?breed=lab&select([name,age,weight])&sort(age)")
+    expect(rows, [["Rex", 3, 30.5], ["Ace", 8, None]])
     status, rows, _ = rest_json(srv, "GET", "/Dog?breed=poodle")
     expect([r["name"] for r in rows], ["Fido"])
     # Errors.
