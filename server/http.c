@@ -26,6 +26,8 @@
 #include "rest.h"
 #include "server.h"
 #include "sse.h"
+#include "ws.h"
+#include "ws_codec.h"
 #include "static_files.h"
 
 struct http_server;
@@ -45,11 +47,13 @@ struct http_server {
     struct listener rest_listener;
     char *socket_path;
     sse_streams *streams;           /* event streams on the REST port */
+    ws_conns *sockets;              /* WebSocket connections on the REST port */
 };
 
 /* One request's state while its body arrives. */
 struct request {
     char *uri;                      /* as sent, query string included */
+    const char *version;            /* "HTTP/1.1": MHD's, valid for the request */
     bool started;
     char *body;
     size_t len;
@@ -460,6 +464,90 @@ static enum MHD_Result handle_events(struct http_server *hs, struct MHD_Connecti
     return respond(c, 200, resp);
 }
 
+static void on_upgraded(void *cls, struct MHD_Connection *c, void *req_cls,
+                        const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
+{
+    (void)c;
+    (void)req_cls;
+    (void)extra_in;
+    (void)extra_in_size;
+    ws_conn_start(cls, sock, urh);
+}
+
+/* A WebSocket upgrade (ws.c): the handshake always succeeds when well-formed; a path with no
+ * table, or no login, then gets Harper's close codes. */
+static enum MHD_Result handle_websocket(struct http_server *hs, struct MHD_Connection *c,
+                                        const struct request *rq, const rest_request *req)
+{
+    ws_handshake_request hreq = {req->method, rq->version, header(c, "Upgrade"),
+                                 header(c, "Connection"), header(c, "Sec-WebSocket-Version"),
+                                 header(c, "Sec-WebSocket-Key"),
+                                 header(c, "Sec-WebSocket-Protocol"), header(c, "Origin")};
+    ws_handshake_reply reply;
+    struct MHD_Response *resp;
+    rest_response out;
+    harper_table *t = NULL;
+    ws_conn *conn;
+    char *key = NULL;
+    char reason[160] = "";
+    char pk[256] = "id";
+    int code = 0;
+    int found;
+
+    if (ws_handshake(&hreq, NULL, 0, NULL, 0, &reply) != 101) {
+        resp = MHD_create_response_from_buffer(strlen(reply.body), (void *)reply.body,
+                                               MHD_RESPMEM_MUST_COPY);
+        if (resp == NULL)
+            return MHD_NO;
+        for (size_t i = 0; i < reply.n_headers; i++)
+            MHD_add_response_header(resp, reply.headers[i].name, reply.headers[i].value);
+        return respond(c, (unsigned)reply.status, resp);
+    }
+    found = rest_target(hs->srv, req, &t, &key, &out);
+    rest_response_clear(&out);
+    if (reply.protocol != NULL && strcmp(reply.protocol, "mqtt") == 0) {
+        code = WS_CLOSE_INTERNAL_ERROR;
+        snprintf(reason, sizeof reason, "MQTT over WebSocket is not served yet");
+    } else if (found <= 0) {
+        code = WS_CLOSE_INTERNAL_ERROR;
+        snprintf(reason, sizeof reason, "No resource was found to handle %.*s",
+                 (int)(req->path_len > 100 ? 100 : req->path_len), req->path);
+    } else if (req->user == NULL) {
+        code = WS_CLOSE_HARPER_MUST_LOGIN;
+        snprintf(reason, sizeof reason, "AccessViolation: Must login");
+    } else {
+        char *json;
+        size_t len;
+        harper_error herr;
+
+        if (harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &herr) ==
+            HARPER_OK) {
+            cJSON *d = cJSON_ParseWithLength(json, len);
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "hash_attribute");
+
+            if (cJSON_IsString(name))
+                snprintf(pk, sizeof pk, "%s", name->valuestring);
+            cJSON_Delete(d);
+            harper_free(json);
+        }
+    }
+    conn = ws_conn_new(hs->sockets, t, key, pk, code, reason);
+    free(key);
+    if (conn == NULL)
+        return MHD_NO;
+    resp = MHD_create_response_for_upgrade(on_upgraded, conn);
+    if (resp == NULL) {
+        ws_conn_discard(conn);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
+    MHD_add_response_header(resp, "Sec-WebSocket-Accept", reply.accept);
+    if (reply.protocol != NULL)
+        MHD_add_response_header(resp, "Sec-WebSocket-Protocol", reply.protocol);
+    return respond(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+}
+
 static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection *c,
                                    const char *method, struct request *rq)
 {
@@ -505,6 +593,8 @@ static enum MHD_Result handle_rest(struct http_server *hs, struct MHD_Connection
     };
     if (rq_accepts_events(c))
         return handle_events(hs, c, &req);
+    if (header(c, "Upgrade") != NULL && strcasecmp(header(c, "Upgrade"), "websocket") == 0)
+        return handle_websocket(hs, c, rq, &req);
     rest_handle(hs->srv, &req, &out);
     if (out.status == 0) {
         char *text;
@@ -575,9 +665,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct http_server *hs = l->hs;
     struct request *rq = *state;
 
-    (void)version;
     if (rq == NULL)
         return MHD_NO;
+    rq->version = version;
     if (!rq->started) {
         rq->started = true;
         return MHD_YES;
@@ -690,7 +780,8 @@ static struct MHD_Daemon *start(struct listener *l, uint16_t port, int listen_fd
     /* ITC lets MHD_quiesce_daemon stop the accept loop of a thread pool. */
     /* ITC also wakes the loop when an event stream is resumed from a writer's thread. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | (l->rest ? MHD_ALLOW_SUSPEND_RESUME : 0);
+                     MHD_USE_ITC |
+                     (l->rest ? MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE : 0);
 
     if (listen_fd < 0)
         flags |= MHD_USE_DUAL_STACK;
@@ -756,6 +847,7 @@ http_server *http_start(struct server *srv, int port, int rest_port, const char 
     }
     if (rest_port >= 0) {
         hs->streams = sse_streams_new(srv->log);
+        hs->sockets = ws_conns_new(srv->log);
         hs->rest = start(&hs->rest_listener, (uint16_t)rest_port, -1, threads);
         if (hs->rest == NULL) {
             snprintf(err, err_size, "cannot listen on port %d: %s", rest_port, strerror(errno));
@@ -779,8 +871,10 @@ void http_stop(http_server *hs)
     daemons[0] = hs->tcp;
     daemons[1] = hs->local;
     daemons[2] = hs->rest;
-    /* Suspended event streams would keep their daemon from stopping: end them first. */
+    /* Suspended event streams and upgraded sockets would keep their daemon from stopping:
+     * end them first. */
     sse_streams_close(hs->streams);
+    ws_conns_stop(hs->sockets);
     for (int i = 0; i < 3; i++) {
         MHD_socket fd;
 
@@ -792,6 +886,7 @@ void http_stop(http_server *hs)
             close(fd);
     }
     sse_streams_free(hs->streams);
+    ws_conns_free(hs->sockets);
     if (hs->socket_path != NULL)
         unlink(hs->socket_path);
     free(hs->socket_path);

@@ -367,6 +367,95 @@ def test_event_streams(srv):
     expect(left_open.status, 200)
 
 
+class WebSocket:
+    """A minimal RFC 6455 client: masked frames out, frames in."""
+
+    def __init__(self, srv, path, auth=True):
+        self.sock = socket.create_connection(("127.0.0.1", srv.http_port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = ["GET %s HTTP/1.1" % path, "Host: x", "Upgrade: websocket",
+                 "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
+        if auth:
+            lines.append("Authorization: Basic " + base64.b64encode(b"admin:password").decode())
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(4096)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split()[1])
+        self.head = head.decode().lower()
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("connection closed")
+            self.buf += data
+        part, self.buf = self.buf[:n], self.buf[n:]
+        return part
+
+    def frame(self):
+        """(opcode, payload) of the next frame."""
+        b0, b1 = self._need(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(self._need(2), "big")
+        elif n == 127:
+            n = int.from_bytes(self._need(8), "big")
+        return b0 & 0x0F, self._need(n)
+
+    def event(self):
+        op, payload = self.frame()
+        assert op == 1, (op, payload)
+        return json.loads(payload)
+
+    def send(self, op, payload):
+        mask = os.urandom(4)
+        head = bytes([0x80 | op, 0x80 | len(payload)]) + mask
+        self.sock.sendall(head + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+
+def test_websocket(srv):
+    expect(rest(srv, "PUT", "/Dog/1", {"name": "Rex"})[0], 204)
+    ws = WebSocket(srv, "/Dog/1")
+    expect(ws.status, 101)
+    assert "sec-websocket-accept:" in ws.head, ws.head
+    first = ws.event()
+    expect((first["id"], first["type"], first["value"]["name"]), ("1", "put", "Rex"))
+    table = WebSocket(srv, "/Dog/")
+    expect(table.event()["id"], "1")
+    expect(rest(srv, "PATCH", "/Dog/1", {"age": 4})[0], 204)
+    expect(rest(srv, "DELETE", "/Dog/1")[0], 200)
+    got = [ws.event(), ws.event()]
+    expect([(e["type"], e.get("value", {}).get("age")) for e in got], [("put", 4), ("delete", None)])
+    expect([table.event()["type"] for _ in range(2)], ["put", "delete"])
+    # A ping is answered; messages from the client change nothing; a close is echoed.
+    ws.send(0x9, b"hi")
+    expect(ws.frame(), (0xA, b"hi"))
+    ws.send(0x1, b'{"id":"9","name":"x"}')
+    expect(rest(srv, "GET", "/Dog/9")[0], 404)
+    ws.send(0x8, (1000).to_bytes(2, "big") + b"bye")
+    op, payload = ws.frame()
+    expect((op, int.from_bytes(payload[:2], "big")), (0x8, 1000))
+    # No resource: the upgrade succeeds, then Harper's close.
+    lost = WebSocket(srv, "/nothing/1")
+    expect(lost.status, 101)
+    op, payload = lost.frame()
+    expect((op, int.from_bytes(payload[:2], "big"), payload[2:]),
+           (0x8, 1011, b"No resource was found to handle /nothing/1"))
+    srv.stop()
+    srv.env["AUTHENTICATION_AUTHORIZELOCAL"] = "false"
+    srv.start()
+    wait_rest(srv)
+    anon = WebSocket(srv, "/Dog/1", auth=False)
+    op, payload = anon.frame()
+    expect((op, int.from_bytes(payload[:2], "big"), payload[2:]),
+           (0x8, 3000, b"AccessViolation: Must login"))
+    # The server stops cleanly with a subscribed socket open.
+    left_open = WebSocket(srv, "/Dog/")
+    expect(left_open.status, 101)
+
+
 def test_cors(srv):
     origin = {"Origin": "https://app.example"}
     status, raw, hdrs = rest(srv, "OPTIONS", "/Dog/", headers=origin, auth=None)
