@@ -37,7 +37,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 # Debian packages: what the build needs, then what the tests use.
 DEB_BUILD := librocksdb-dev libmicrohttpd-dev libwebsockets-dev libcjson-dev duktape-dev \
              libmbedtls-dev libyaml-dev libcbor-dev libmsgpack-dev pkg-config
-DEB_TEST := curl python3 python3-cbor2 python3-msgpack mosquitto-clients clang libclang-rt-14-dev \
+DEB_TEST := curl python3 python3-cbor2 python3-msgpack python3-paho-mqtt mosquitto-clients \
+            mosquitto clang libclang-rt-14-dev \
             wrk
 
 # pkg-config where the package ships a .pc, plain -l otherwise. Their headers are included
