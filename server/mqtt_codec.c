@@ -440,6 +440,8 @@ int mqtt_decode(const uint8_t *p, size_t len, int version, mqtt_packet *out, mqt
 
     if (err != NULL)
         memset(err, 0, sizeof *err);
+    if (out == NULL)
+        return mqtt_fail(err, MQTT_RC_UNSPECIFIED, "no packet to decode into");
     memset(out, 0, sizeof *out);
     if (mqtt_frame(p, len, 0, &packet_len) != MQTT_FRAME_READY || packet_len != len)
         return mqtt_fail(err, MQTT_RC_MALFORMED,

@@ -161,7 +161,7 @@ typedef struct mqtt_sub {
 typedef struct mqtt_connect {
     uint8_t level;                  /* protocol level read: 3, 4 or 5 (encode uses its version) */
     bool clean;                     /* Clean Session (3.1.1) / Clean Start (5.0) */
-    uint16_t keep_alive;            /* seconds, 0 = none */
+    uint16_t keep_alive;            /* seconds, 0 = none; every value is valid */
     mqtt_bytes client_id;
     bool has_will;
     uint8_t will_qos;
@@ -234,9 +234,28 @@ mqtt_frame_status mqtt_frame(const uint8_t *buf, size_t len, size_t max_packet,
                              size_t *packet_len);
 
 /* Decodes p[0..len), exactly one packet as mqtt_frame delimits it, read as protocol
- * `version` (3, 4 or 5; ignored for CONNECT, which carries its own). 0 with *out filled (its
- * views borrow p; release it with mqtt_packet_free), or -1 with *out zeroed, nothing
- * allocated and the cause in *err (may be NULL). Never reads outside p[0..len).
+ * `version` (3, 4 or 5; ignored for CONNECT, which carries its own; any other packet without
+ * one fails with 0x82). 0 with *out filled (its views borrow p; release it with
+ * mqtt_packet_free), or -1 with *out zeroed, nothing allocated and the cause in *err (may be
+ * NULL). Never reads outside p[0..len). The reasons given:
+ *   0x81 Malformed: a length that disagrees with the Remaining Length, anything cut short or
+ *        left over, reserved fixed-header flags (PUBREL, SUBSCRIBE, UNSUBSCRIBE must be 0010,
+ *        the others but PUBLISH 0000), packet type 0, AUTH in 3.1.1, QoS 3, DUP at QoS 0,
+ *        packet identifier 0, bad UTF-8 (overlong, surrogates, U+0000, past U+10FFFF),
+ *        reserved CONNECT, CONNACK or subscription option bits, will QoS/retain without the
+ *        will flag, a 3.1.1 password without a user name, a property that is unknown, not
+ *        allowed in the packet or cut short, a varint not in its shortest form;
+ *   0x82 Protocol Error: a property repeated that may not be, a property value out of range
+ *        (a flag not 0 or 1, a Receive Maximum, Topic Alias, Maximum Packet Size or
+ *        Subscription Identifier of 0), Authentication Data without a method, SUBSCRIBE or
+ *        UNSUBSCRIBE without filters (SUBACK, v5 UNSUBACK without codes), Retain Handling 3,
+ *        No Local on a shared subscription, a v5 empty topic without a Topic Alias, a
+ *        Response Topic with a wildcard, a packet before the version is known;
+ *   0x84 Unsupported Protocol Version: CONNECT with another protocol name or level;
+ *   0x85 Client Identifier not valid: an empty one in 3.1.1 without a clean session, in 3.1;
+ *   0x90 Topic Name invalid: a PUBLISH or will topic with `+` or `#`, or empty in 3.1.1
+ *        (as the standards say; Harper resolves such a topic like any other);
+ *   0x97 Quota exceeded: over one of the limits above.
  * Thread-safety: safe. */
 int mqtt_decode(const uint8_t *p, size_t len, int version, mqtt_packet *out, mqtt_error *err);
 

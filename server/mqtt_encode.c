@@ -20,7 +20,7 @@ static int put_props(const mqtt_props *props, int version, harper__buf *out)
 
 static bool props_empty(const mqtt_props *props)
 {
-    return mqtt_props_size(props) == 1;
+    return mqtt_props_size(props) == 1 && props->n_user == 0 && props->n_sub_ids == 0;
 }
 
 static int put_connect(const mqtt_packet *pkt, int version, harper__buf *b)
@@ -169,7 +169,7 @@ int mqtt_encode(const mqtt_packet *pkt, int version, harper__buf *out)
     uint8_t first;
     int rc = -1;
 
-    if (pkt == NULL || version < 3 || version > 5 || out->failed)
+    if (pkt == NULL || out == NULL || version < 3 || version > 5 || out->failed)
         return -1;
     first = (uint8_t)((pkt->type & 0x0F) << 4);
     if (put_body(pkt, version, &body, &first) == 0 && !body.failed &&

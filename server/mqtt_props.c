@@ -427,7 +427,8 @@ int mqtt_props_encode(const mqtt_props *props, harper__buf *out)
     }
     for (i = 0; i < props->n_user; i++) {
         harper__buf_byte(out, MQTT_PROP_USER);
-        if (mqtt_put_bin(out, props->user[i].name) != 0 || mqtt_put_bin(out, props->user[i].value) != 0)
+        if (mqtt_put_bin(out, props->user[i].name) != 0 ||
+            mqtt_put_bin(out, props->user[i].value) != 0)
             return -1;
     }
     return 0;
