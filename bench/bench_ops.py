@@ -108,6 +108,7 @@ def start_ours():
     port = free_port()
     env = dict(os.environ, ROOTPATH=root, HDB_ADMIN_USERNAME="admin",
                HDB_ADMIN_PASSWORD="password", OPERATIONSAPI_NETWORK_PORT=str(port),
+               MQTT_NETWORK_PORT=str(free_port()),
                HTTP_PORT=str(free_port()))
     build = os.environ.get("HARPER_BUILD", os.path.join(TOP, "build"))
     proc = subprocess.Popen([os.path.join(build, "harper-server"), "run"], env=env,

@@ -107,6 +107,7 @@ def start_ours():
     ops, http = free_port(), free_port()
     env = dict(os.environ, ROOTPATH=root, HDB_ADMIN_USERNAME="admin",
                HDB_ADMIN_PASSWORD="password", OPERATIONSAPI_NETWORK_PORT=str(ops),
+               MQTT_NETWORK_PORT=str(free_port()),
                HTTP_PORT=str(http))
     build = os.environ.get("HARPER_BUILD", os.path.join(TOP, "build"))
     proc = subprocess.Popen([os.path.join(build, "harper-server"), "run", APP], env=env,

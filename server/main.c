@@ -19,6 +19,7 @@
 #include "harper.h"
 #include "http.h"
 #include "install.h"
+#include "mqtt_broker.h"
 #include "rest.h"
 #include "ops.h"
 #include "server.h"
@@ -133,6 +134,8 @@ static int run(const char *root, bool dev, const char *app_dir)
 {
     struct server srv;
     http_server *http = NULL;
+    mqtt_broker *mqtt = NULL;
+    long mqtt_port;
     harper_options *opts = NULL;
     harper_error herr;
     char err[512];
@@ -212,16 +215,26 @@ static int run(const char *root, bool dev, const char *app_dir)
         fprintf(stderr, "Error: %s\n", err);
         goto done;
     }
+    mqtt_port = config_int(srv.config, "mqtt.network.port", -1);
+    if (mqtt_port >= 0 && (mqtt = mqtt_broker_start(&srv, (int)mqtt_port, err, sizeof err)) ==
+                              NULL) {
+        slog_write(srv.log, SLOG_FATAL, NULL, "MQTT: %s", err);
+        fprintf(stderr, "Error: MQTT: %s\n", err);
+        goto done;
+    }
     slog_write(srv.log, SLOG_NOTIFY, NULL,
                "HarperDB %s successfully started. Operations API on port %ld, root %s",
                harper_version(), port, root);
     if (sigwait(&stop_signals, &sig) == 0)
         slog_write(srv.log, SLOG_NOTIFY, NULL, "received %s, stopping",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    mqtt_broker_stop(mqtt);
+    mqtt = NULL;
     http_stop(http);
     http = NULL;
     status = 0;
 done:
+    mqtt_broker_stop(mqtt);
     http_stop(http);
     rest_exports_close(&srv);
     apps_free(&srv);

@@ -32,6 +32,7 @@ class Server:
         self.root = root or os.path.join(os.environ.get("TEST_DIR", "/tmp"), "root")
         self.ops_port = free_port()
         self.http_port = free_port()
+        self.mqtt_port = free_port()
         self.env = dict(os.environ)
         self.env.update({
             "ROOTPATH": self.root,
@@ -39,6 +40,7 @@ class Server:
             "HDB_ADMIN_PASSWORD": ADMIN[1],
             "OPERATIONSAPI_NETWORK_PORT": str(self.ops_port),
             "HTTP_PORT": str(self.http_port),
+            "MQTT_NETWORK_PORT": str(self.mqtt_port),
         })
         self.env.update(env or {})
         self.args = list(args)
