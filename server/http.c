@@ -413,6 +413,25 @@ static enum MHD_Result queue_event_text(struct MHD_Connection *c, int status, co
     return respond(c, (unsigned)status, resp);
 }
 
+/* The name of t's primary key into pk (left as it is when it cannot be read). */
+static void table_pk(harper_table *t, char *pk, size_t size)
+{
+    char *json;
+    size_t len;
+    harper_error herr;
+
+    if (harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &herr) ==
+        HARPER_OK) {
+        cJSON *d = cJSON_ParseWithLength(json, len);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "hash_attribute");
+
+        if (cJSON_IsString(name))
+            snprintf(pk, size, "%s", name->valuestring);
+        cJSON_Delete(d);
+        harper_free(json);
+    }
+}
+
 /* A Server-Sent Events request (sse.c): the record or table the path names. */
 static enum MHD_Result handle_events(struct http_server *hs, struct MHD_Connection *c,
                                      const rest_request *req)
@@ -436,22 +455,7 @@ static enum MHD_Result handle_events(struct http_server *hs, struct MHD_Connecti
     }
     if (found < 0)
         return queue_event_text(c, 400, "data: ClientError: invalid id\n\n", false);
-    {
-        char *json;
-        size_t len;
-        harper_error herr;
-
-        if (harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &herr) ==
-            HARPER_OK) {
-            cJSON *d = cJSON_ParseWithLength(json, len);
-            const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "hash_attribute");
-
-            if (cJSON_IsString(name))
-                snprintf(pk, sizeof pk, "%s", name->valuestring);
-            cJSON_Delete(d);
-            harper_free(json);
-        }
-    }
+    table_pk(t, pk, sizeof pk);
     resp = sse_open(hs->streams, c, t, key, pk, err, sizeof err);
     free(key);
     if (resp == NULL) {
@@ -517,20 +521,7 @@ static enum MHD_Result handle_websocket(struct http_server *hs, struct MHD_Conne
         code = WS_CLOSE_HARPER_MUST_LOGIN;
         snprintf(reason, sizeof reason, "AccessViolation: Must login");
     } else {
-        char *json;
-        size_t len;
-        harper_error herr;
-
-        if (harper_table_describe(t, HARPER_DESCRIBE_DEFINITION, &json, &len, &herr) ==
-            HARPER_OK) {
-            cJSON *d = cJSON_ParseWithLength(json, len);
-            const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "hash_attribute");
-
-            if (cJSON_IsString(name))
-                snprintf(pk, sizeof pk, "%s", name->valuestring);
-            cJSON_Delete(d);
-            harper_free(json);
-        }
+        table_pk(t, pk, sizeof pk);
     }
     conn = ws_conn_new(hs->sockets, t, key, pk, code, reason);
     free(key);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "mqtt_codec.h"
 #include "mqtt_topic.h"
 #include "server.h"
@@ -88,26 +89,11 @@ static void wake(struct conn *c)
         return;
 }
 
-static bool send_all(int sock, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(sock, p, n, MSG_NOSIGNAL);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool send_packet(struct conn *c, const mqtt_packet *pkt)
 {
     harper__buf out = HARPER__BUF_INIT;
     bool ok = mqtt_encode(pkt, c->version != 0 ? c->version : 4, &out) == 0 &&
-              send_all(c->sock, out.data, out.len);
+              events_send_all(c->sock, out.data, out.len);
 
     harper__buf_free(&out);
     return ok;
@@ -477,7 +463,7 @@ static void *serve(void *arg)
             harper__buf_reset(&c->queue);
             open = !c->stop;
             pthread_mutex_unlock(&c->lock);
-            if (out.len > 0 && !send_all(c->sock, out.data, out.len))
+            if (out.len > 0 && !events_send_all(c->sock, out.data, out.len))
                 open = false;
             harper__buf_reset(&out);
         }

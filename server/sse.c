@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "json.h"
+#include "events.h"
 #include "slog.h"
 
 #define QUEUE_LIMIT (16u << 20)
@@ -83,47 +83,24 @@ void sse_streams_free(sse_streams *all)
     free(all);
 }
 
-/* Appends one event frame: data: {"id":..,"localTime":..,"value":..,"version":..,"type":..} */
+/* Appends one `data: <event>\n\n` frame. */
 static void frame(harper__buf *b, const char *id, size_t id_len, const char *value,
-                  size_t value_len, bool value_is_json, double time, const char *type)
+                  size_t value_len, double time)
 {
-    harper__buf_str(b, "data: {\"id\":");
-    harper__buf_append(b, id, id_len);
-    harper__buf_str(b, ",\"localTime\":");
-    harper__json_number(b, time);
-    if (value != NULL) {
-        harper__buf_str(b, ",\"value\":");
-        if (value_is_json)
-            harper__buf_append(b, value, value_len);
-        else
-            harper__json_string(b, value, value_len);
-    }
-    harper__buf_str(b, ",\"version\":");
-    harper__json_number(b, time);
-    harper__buf_str(b, ",\"type\":\"");
-    harper__buf_str(b, type);
-    harper__buf_str(b, "\"}\n\n");
-}
-
-static bool is_json(const char *p, size_t len)
-{
-    cJSON *v = len > 0 ? cJSON_ParseWithLength(p, len) : NULL;
-
-    cJSON_Delete(v);
-    return v != NULL;
+    harper__buf_str(b, "data: ");
+    events_json(b, id, id_len, value, value_len, true, time, "put");
+    harper__buf_str(b, "\n\n");
 }
 
 static void on_event(void *ctx, const harper_event *ev)
 {
     sse_stream *s = ctx;
-    const char *type = ev->kind == HARPER_EVENT_PUT      ? "put"
-                       : ev->kind == HARPER_EVENT_DELETE ? "delete"
-                                                         : "message";
-    bool json = ev->kind != HARPER_EVENT_MESSAGE || is_json(ev->value, ev->value_len);
 
     pthread_mutex_lock(&s->lock);
     if (!s->closed) {
-        frame(&s->queue, ev->id, ev->id_len, ev->value, ev->value_len, json, ev->time, type);
+        harper__buf_str(&s->queue, "data: ");
+        events_json_of(&s->queue, ev);
+        harper__buf_str(&s->queue, "\n\n");
         if (s->queue.failed || s->queue.len - s->sent > QUEUE_LIMIT) {
             /* A reader this far behind is dropped, not buffered without bound. */
             s->closed = true;
@@ -169,7 +146,7 @@ static void read_snapshot(sse_stream *s, harper__buf *out)
             if (harper_table_get_versioned(s->t, id, strlen(id), &ignored, &ignored_len,
                                            &version, &err) == HARPER_OK)
                 harper_free(ignored);
-            frame(out, id, strlen(id), row, len, true, (double)version / 4096.0, "put");
+            frame(out, id, strlen(id), row, len, (double)version / 4096.0);
         }
         free(id);
         cJSON_Delete(rec);
@@ -278,7 +255,7 @@ struct MHD_Response *sse_open(sse_streams *all, struct MHD_Connection *c, harper
             HARPER_OK) {
             harper__buf first = HARPER__BUF_INIT;
 
-            frame(&first, key, strlen(key), json, len, true, (double)version / 4096.0, "put");
+            frame(&first, key, strlen(key), json, len, (double)version / 4096.0);
             pthread_mutex_lock(&s->lock);
             harper__buf_append(&first, s->queue.data, s->queue.len);
             harper__buf_free(&s->queue);

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "json.h"
+#include "events.h"
 #include "ws_codec.h"
 
 #define QUEUE_LIMIT (16u << 20)
@@ -105,35 +105,13 @@ void ws_conns_free(ws_conns *all)
     free(all);
 }
 
-/* One event object as the spec gives its key order: id, localTime, value, version, type. */
-static void event_json(harper__buf *b, const char *id, size_t id_len, const char *value,
-                       size_t value_len, bool value_is_json, double time, const char *type)
-{
-    harper__buf_str(b, "{\"id\":");
-    harper__buf_append(b, id, id_len);
-    harper__buf_str(b, ",\"localTime\":");
-    harper__json_number(b, time);
-    if (value != NULL) {
-        harper__buf_str(b, ",\"value\":");
-        if (value_is_json)
-            harper__buf_append(b, value, value_len);
-        else
-            harper__json_string(b, value, value_len);
-    }
-    harper__buf_str(b, ",\"version\":");
-    harper__json_number(b, time);
-    harper__buf_str(b, ",\"type\":\"");
-    harper__buf_str(b, type);
-    harper__buf_str(b, "\"}");
-}
-
 /* Appends one text frame holding the event to `out`. */
 static void queue_event(harper__buf *out, const char *id, size_t id_len, const char *value,
                         size_t value_len, bool value_is_json, double time, const char *type)
 {
     harper__buf text = HARPER__BUF_INIT;
 
-    event_json(&text, id, id_len, value, value_len, value_is_json, time, type);
+    events_json(&text, id, id_len, value, value_len, value_is_json, time, type);
     if (!text.failed)
         ws_encode_frame(out, WS_OP_TEXT, true, (const uint8_t *)text.data, text.len, NULL);
     harper__buf_free(&text);
@@ -142,43 +120,22 @@ static void queue_event(harper__buf *out, const char *id, size_t id_len, const c
 static void on_event(void *ctx, const harper_event *ev)
 {
     ws_conn *c = ctx;
-    const char *type = ev->kind == HARPER_EVENT_PUT      ? "put"
-                       : ev->kind == HARPER_EVENT_DELETE ? "delete"
-                                                         : "message";
-    bool json = true;
+    harper__buf text = HARPER__BUF_INIT;
 
-    if (ev->kind == HARPER_EVENT_MESSAGE) {
-        cJSON *v = ev->value_len > 0 ? cJSON_ParseWithLength(ev->value, ev->value_len) : NULL;
-
-        json = v != NULL;
-        cJSON_Delete(v);
-    }
+    events_json_of(&text, ev);
     pthread_mutex_lock(&c->lock);
     if (!c->stop) {
-        queue_event(&c->queue, ev->id, ev->id_len, ev->value, ev->value_len, json, ev->time,
-                    type);
-        if (c->queue.failed || c->queue.len > QUEUE_LIMIT) {
+        if (!text.failed)
+            ws_encode_frame(&c->queue, WS_OP_TEXT, true, (const uint8_t *)text.data, text.len,
+                            NULL);
+        if (text.failed || c->queue.failed || c->queue.len > QUEUE_LIMIT) {
             c->stop = true;     /* a client this far behind is dropped, not buffered */
             slog_write(c->owner->log, SLOG_WARN, "ws", "a slow WebSocket client was dropped");
         }
     }
     pthread_mutex_unlock(&c->lock);
+    harper__buf_free(&text);
     wake(c);
-}
-
-static bool send_all(int sock, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(sock, p, n, MSG_NOSIGNAL);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
 }
 
 static bool send_close(ws_conn *c, int code, const char *reason)
@@ -187,7 +144,7 @@ static bool send_close(ws_conn *c, int code, const char *reason)
     bool ok;
 
     ws_encode_close(&b, code, reason, reason != NULL ? strlen(reason) : 0);
-    ok = !b.failed && send_all(c->sock, b.data, b.len);
+    ok = !b.failed && events_send_all(c->sock, b.data, b.len);
     harper__buf_free(&b);
     return ok;
 }
@@ -232,7 +189,7 @@ static bool send_snapshot(ws_conn *c)
                 free(id);
                 cJSON_Delete(rec);
                 if (out.len > 65536) {
-                    ok = send_all(c->sock, out.data, out.len);
+                    ok = events_send_all(c->sock, out.data, out.len);
                     harper__buf_reset(&out);
                 }
             }
@@ -241,7 +198,7 @@ static bool send_snapshot(ws_conn *c)
         harper_query_free(q);
     }
     if (ok && out.len > 0)
-        ok = send_all(c->sock, out.data, out.len);
+        ok = events_send_all(c->sock, out.data, out.len);
     harper__buf_free(&out);
     return ok;
 }
@@ -272,7 +229,7 @@ static bool read_client(ws_conn *c, harper__buf *in, ws_assembler *a)
             harper__buf pong = HARPER__BUF_INIT;
 
             ws_encode_frame(&pong, WS_OP_PONG, true, ev.data, ev.len, NULL);
-            if (pong.failed || !send_all(c->sock, pong.data, pong.len)) {
+            if (pong.failed || !events_send_all(c->sock, pong.data, pong.len)) {
                 harper__buf_free(&pong);
                 return false;
             }
@@ -332,7 +289,7 @@ static void *serve(void *arg)
             harper__buf_reset(&c->queue);
             open = !c->stop;
             pthread_mutex_unlock(&c->lock);
-            if (out.len > 0 && !send_all(c->sock, out.data, out.len))
+            if (out.len > 0 && !events_send_all(c->sock, out.data, out.len))
                 open = false;
             harper__buf_reset(&out);
             if (!open)
