@@ -26,6 +26,7 @@
 #include "rest.h"
 #include "server.h"
 #include "sse.h"
+#include "mqtt_broker.h"
 #include "ws.h"
 #include "ws_codec.h"
 #include "static_files.h"
@@ -496,6 +497,7 @@ static enum MHD_Result handle_websocket(struct http_server *hs, struct MHD_Conne
     char *key = NULL;
     char reason[160] = "";
     char pk[256] = "id";
+    int pair[2] = {-1, -1};
     int code = 0;
     int found;
 
@@ -511,8 +513,19 @@ static enum MHD_Result handle_websocket(struct http_server *hs, struct MHD_Conne
     found = rest_target(hs->srv, req, &t, &key, &out);
     rest_response_clear(&out);
     if (reply.protocol != NULL && strcmp(reply.protocol, "mqtt") == 0) {
-        code = WS_CLOSE_INTERNAL_ERROR;
-        snprintf(reason, sizeof reason, "MQTT over WebSocket is not served yet");
+        /* MQTT over WebSocket: the broker serves one end of a socket pair, the connection
+         * thread carries bytes between it and the WebSocket. */
+        if (hs->srv->mqtt == NULL || !config_bool(hs->srv->config, "mqtt.webSocket", true) ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+            code = WS_CLOSE_INTERNAL_ERROR;
+            snprintf(reason, sizeof reason, "MQTT over WebSocket is off");
+        } else if (mqtt_broker_adopt(hs->srv->mqtt, pair[0], req->user) != 0) {
+            close(pair[0]);
+            close(pair[1]);
+            pair[1] = -1;
+            code = WS_CLOSE_INTERNAL_ERROR;
+            snprintf(reason, sizeof reason, "the MQTT broker is stopping");
+        }
     } else if (found <= 0) {
         code = WS_CLOSE_INTERNAL_ERROR;
         snprintf(reason, sizeof reason, "No resource was found to handle %.*s",
@@ -525,8 +538,13 @@ static enum MHD_Result handle_websocket(struct http_server *hs, struct MHD_Conne
     }
     conn = ws_conn_new(hs->sockets, t, key, pk, code, reason);
     free(key);
-    if (conn == NULL)
+    if (conn == NULL) {
+        if (pair[1] >= 0)
+            close(pair[1]);
         return MHD_NO;
+    }
+    if (code == 0 && pair[1] >= 0)
+        ws_conn_bridge(conn, pair[1]);
     resp = MHD_create_response_for_upgrade(on_upgraded, conn);
     if (resp == NULL) {
         ws_conn_discard(conn);

@@ -208,18 +208,19 @@ static int run(const char *root, bool dev, const char *app_dir)
     auth_cache_set_ttl(config_int(srv.config, "authentication.cacheTTL", 30000));
     apps_load(&srv, app_dir);
     rest_exports_open(&srv);
-    http = http_start(&srv, (int)port, (int)config_int(srv.config, "http.port", -1), socket_path,
-                      worker_threads(&srv), err, sizeof err);
-    if (http == NULL) {
-        slog_write(srv.log, SLOG_FATAL, NULL, "%s", err);
-        fprintf(stderr, "Error: %s\n", err);
-        goto done;
-    }
     mqtt_port = config_int(srv.config, "mqtt.network.port", -1);
     if (mqtt_port >= 0 && (mqtt = mqtt_broker_start(&srv, (int)mqtt_port, err, sizeof err)) ==
                               NULL) {
         slog_write(srv.log, SLOG_FATAL, NULL, "MQTT: %s", err);
         fprintf(stderr, "Error: MQTT: %s\n", err);
+        goto done;
+    }
+    srv.mqtt = mqtt;
+    http = http_start(&srv, (int)port, (int)config_int(srv.config, "http.port", -1), socket_path,
+                      worker_threads(&srv), err, sizeof err);
+    if (http == NULL) {
+        slog_write(srv.log, SLOG_FATAL, NULL, "%s", err);
+        fprintf(stderr, "Error: %s\n", err);
         goto done;
     }
     slog_write(srv.log, SLOG_NOTIFY, NULL,
@@ -228,14 +229,15 @@ static int run(const char *root, bool dev, const char *app_dir)
     if (sigwait(&stop_signals, &sig) == 0)
         slog_write(srv.log, SLOG_NOTIFY, NULL, "received %s, stopping",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    mqtt_broker_stop(mqtt);
-    mqtt = NULL;
+    /* HTTP first: its MQTT-over-WebSocket bridges end their broker connections. */
     http_stop(http);
     http = NULL;
+    mqtt_broker_stop(mqtt);
+    mqtt = NULL;
     status = 0;
 done:
-    mqtt_broker_stop(mqtt);
     http_stop(http);
+    mqtt_broker_stop(mqtt);
     rest_exports_close(&srv);
     apps_free(&srv);
     if (srv.h != NULL && harper_close(srv.h) != HARPER_OK) {

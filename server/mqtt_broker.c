@@ -50,6 +50,8 @@ struct conn {
     bool connected;
     char user[256];
     bool has_user;
+    char transport_user[256];   /* MQTT over WebSocket: who the upgrade authenticated */
+    bool has_transport_user;
     uint16_t keep_alive;
     struct mqtt_sub_state subs[MAX_SUBS];
     size_t n_subs;
@@ -173,6 +175,9 @@ static bool on_connect(struct conn *c, const mqtt_packet *p, bool loopback)
             snprintf(c->user, sizeof c->user, "%s", user);
             c->has_user = true;
         }
+    } else if (c->has_transport_user) {
+        snprintf(c->user, sizeof c->user, "%s", c->transport_user);
+        c->has_user = true;
     } else if (loopback && srv->authorize_local) {
         snprintf(c->user, sizeof c->user, "%s", srv->super_user ? srv->super_user : "");
         c->has_user = true;
@@ -518,47 +523,59 @@ static void *serve(void *arg)
     return NULL;
 }
 
+int mqtt_broker_adopt(mqtt_broker *b, int fd, const char *user)
+{
+    struct conn *c;
+    pthread_attr_t attr;
+    pthread_t th;
+
+    if (b == NULL)
+        return -1;
+    c = calloc(1, sizeof *c);
+    if (c == NULL || (c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+        free(c);
+        return -1;
+    }
+    c->b = b;
+    c->sock = fd;
+    if (user != NULL) {
+        snprintf(c->transport_user, sizeof c->transport_user, "%s", user);
+        c->has_transport_user = true;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_lock(&b->lock);
+    if (b->stopping) {
+        pthread_mutex_unlock(&b->lock);
+        close(c->wake);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return -1;
+    }
+    c->next = b->list;
+    b->list = c;
+    pthread_mutex_unlock(&b->lock);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, serve, c) != 0)
+        serve(c);
+    pthread_attr_destroy(&attr);
+    return 0;
+}
+
 static void *accept_loop(void *arg)
 {
     mqtt_broker *b = arg;
 
     for (;;) {
         int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        struct conn *c;
-        pthread_attr_t attr;
-        pthread_t th;
 
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
             return NULL;    /* the listening socket was shut down: stopping */
         }
-        c = calloc(1, sizeof *c);
-        if (c == NULL || (c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-            free(c);
+        if (mqtt_broker_adopt(b, fd, NULL) != 0)
             close(fd);
-            continue;
-        }
-        c->b = b;
-        c->sock = fd;
-        pthread_mutex_init(&c->lock, NULL);
-        pthread_mutex_lock(&b->lock);
-        if (b->stopping) {
-            pthread_mutex_unlock(&b->lock);
-            close(fd);
-            close(c->wake);
-            pthread_mutex_destroy(&c->lock);
-            free(c);
-            continue;
-        }
-        c->next = b->list;
-        b->list = c;
-        pthread_mutex_unlock(&b->lock);
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&th, &attr, serve, c) != 0)
-            serve(c);
-        pthread_attr_destroy(&attr);
     }
 }
 

@@ -23,6 +23,7 @@ struct server {
     size_t n_exports;
     struct app **apps;              /* the applications loaded (apps.c) */
     size_t n_apps;
+    struct mqtt_broker *mqtt;       /* for MQTT over WebSocket; NULL when MQTT is off */
     struct rest_rel *rels;          /* the relationship fields of their tables */
     size_t n_rels;
 };

@@ -38,6 +38,7 @@ struct ws_conn {
     char *key;                  /* the record's key as JSON, NULL for the table */
     char *pk;
     int close_code;             /* nonzero: close at once with this (no resource, no login) */
+    int mqtt_fd;                /* >= 0: MQTT over WebSocket, bridged to the broker here */
     char close_reason[124];
     harper_subscription *sub;
     pthread_mutex_t lock;       /* guards queue and stop */
@@ -241,13 +242,53 @@ static bool read_client(ws_conn *c, harper__buf *in, ws_assembler *a)
             send_close(c, ev.echo_code, ev.echo_code != 0 ? reason : NULL);
             return false;
         }
-        /* Text and binary messages change nothing on a table connection. */
+        /* Text and binary messages change nothing on a table connection; on an MQTT one they
+         * are the MQTT bytes. */
+        if ((ev.kind == WS_EVENT_BINARY || ev.kind == WS_EVENT_TEXT) && c->mqtt_fd >= 0 &&
+            !events_send_all(c->mqtt_fd, (const char *)ev.data, ev.len))
+            return false;
     }
     if (r == WS_PARSE_ERROR) {
         send_close(c, err.close_code, err.message);
         return false;
     }
     return true;
+}
+
+/* MQTT over WebSocket: the broker's bytes go out as binary frames, the client's messages go
+ * in as bytes, until either side closes or the server stops. */
+static void bridge(ws_conn *c, harper__buf *in, ws_assembler *a)
+{
+    harper__buf out = HARPER__BUF_INIT;
+    bool open = true;
+
+    while (open) {
+        struct pollfd fds[3] = {{c->sock, POLLIN, 0}, {c->mqtt_fd, POLLIN, 0},
+                                {c->wake, POLLIN, 0}};
+        char chunk[16384];
+        ssize_t n;
+
+        if (poll(fds, 3, -1) < 0 && errno != EINTR)
+            break;
+        if (fds[2].revents & POLLIN) {
+            send_close(c, WS_CLOSE_GOING_AWAY, NULL);
+            break;
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            n = recv(c->mqtt_fd, chunk, sizeof chunk, 0);
+            if (n <= 0) {
+                send_close(c, WS_CLOSE_NORMAL, NULL);   /* the broker closed the session */
+                break;
+            }
+            harper__buf_reset(&out);
+            ws_encode_frame(&out, WS_OP_BINARY, true, (const uint8_t *)chunk, (size_t)n, NULL);
+            open = !out.failed && events_send_all(c->sock, out.data, out.len);
+        }
+        if (open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            open = read_client(c, in, a);
+    }
+    harper__buf_free(&out);
+    shutdown(c->mqtt_fd, SHUT_RDWR);    /* the broker sees the client go */
 }
 
 static void *serve(void *arg)
@@ -260,7 +301,10 @@ static void *serve(void *arg)
     bool open = true;
 
     ws_assembler_init(&a, MAX_MESSAGE);
-    if (c->close_code != 0) {
+    if (c->mqtt_fd >= 0) {
+        bridge(c, &in, &a);
+        open = false;
+    } else if (c->close_code != 0) {
         send_close(c, c->close_code, c->close_reason);
         open = false;
     } else if (harper_table_subscribe(c->t, c->key, c->key != NULL ? strlen(c->key) : 0,
@@ -314,6 +358,8 @@ static void *serve(void *arg)
         pthread_mutex_unlock(&c->owner->lock);
     }
     close(c->wake);
+    if (c->mqtt_fd >= 0)
+        close(c->mqtt_fd);
     harper__buf_free(&c->queue);
     pthread_mutex_destroy(&c->lock);
     free(c->key);
@@ -331,6 +377,7 @@ ws_conn *ws_conn_new(ws_conns *all, harper_table *t, const char *key, const char
         return NULL;
     c->owner = all;
     c->t = t;
+    c->mqtt_fd = -1;
     c->close_code = close_code;
     snprintf(c->close_reason, sizeof c->close_reason, "%s", close_reason ? close_reason : "");
     c->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -348,11 +395,18 @@ ws_conn *ws_conn_new(ws_conns *all, harper_table *t, const char *key, const char
     return c;
 }
 
+void ws_conn_bridge(ws_conn *c, int fd)
+{
+    c->mqtt_fd = fd;
+}
+
 void ws_conn_discard(ws_conn *c)
 {
     if (c == NULL)
         return;
     close(c->wake);
+    if (c->mqtt_fd >= 0)
+        close(c->mqtt_fd);
     pthread_mutex_destroy(&c->lock);
     free(c->key);
     free(c->pk);

@@ -23,6 +23,10 @@ void ws_conns_free(ws_conns *all);
 ws_conn *ws_conn_new(ws_conns *all, harper_table *t, const char *key, const char *pk,
                      int close_code, const char *close_reason);
 
+/* Makes c carry MQTT: its messages are the bytes of an MQTT connection whose other end is fd
+ * (taken over; the broker serves the peer socket). */
+void ws_conn_bridge(ws_conn *c, int fd);
+
 /* Frees a connection that was never started (the upgrade failed). */
 void ws_conn_discard(ws_conn *c);
 

@@ -153,6 +153,30 @@ def test_authentication_and_wills(srv):
     ok.close()
 
 
+def test_mqtt_over_websocket(srv):
+    wait_port(srv.mqtt_port)
+    wait_port(srv.http_port)
+    expect(rest(srv, "PUT", "/Dog/4", {"name": "Web"})[0], 204)
+    c = mqtt.Client(protocol=mqtt.MQTTv311, transport="websockets")
+    got = queue.Queue()
+    connected = queue.Queue()
+    c.on_connect = lambda cl, u, f, rc: connected.put(rc)
+    c.on_message = lambda cl, u, m: got.put((m.topic, m.payload))
+    c.ws_set_options(path="/mqtt")
+    c.connect("127.0.0.1", srv.http_port, keepalive=30)
+    c.loop_start()
+    expect(connected.get(timeout=10), 0)        # loopback: the upgrade's user (authorizeLocal)
+    c.subscribe("Dog/4", 1)
+    topic, payload = got.get(timeout=10)
+    expect((topic, json.loads(payload)["name"]), ("Dog/4", "Web"))
+    info = c.publish("Dog/4", '{"name":"over ws"}', qos=1, retain=True)
+    info.wait_for_publish(timeout=10)
+    expect(json.loads(got.get(timeout=10)[1])["name"], "over ws")
+    expect(json.loads(rest(srv, "GET", "/Dog/4")[1])["name"], "over ws")
+    c.disconnect()
+    c.loop_stop()
+
+
 def test_malformed_packets_close_only_that_connection(srv):
     wait_port(srv.mqtt_port)
     good = Client(srv)
