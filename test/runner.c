@@ -73,6 +73,36 @@ const char *test_dir(void)
     return current_dir;
 }
 
+const char *test_path(const char *rel)
+{
+    static char paths[4][PATH_MAX];
+    static int next;
+    char *path = paths[next++ % 4];
+
+    if (snprintf(path, sizeof paths[0], "%s/%s", current_dir, rel) >= (int)sizeof paths[0])
+        test_fail(__FILE__, __LINE__, "path too long: %s", rel);
+    return path;
+}
+
+void test_write_file(const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s", test_path(rel));
+    for (char *p = path + strlen(current_dir) + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            CHECK(mkdir(path, 0755) == 0 || errno == EEXIST);
+            *p = '/';
+        }
+    }
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
 void test_skip(const char *why)
 {
     fflush(stdout);

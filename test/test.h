@@ -17,6 +17,10 @@
 
 /* The test's own temporary folder (exists, empty at start, removed on pass). */
 const char *test_dir(void);
+/* <test dir>/<rel>, in one of four static buffers (so one call may take two of them). */
+const char *test_path(const char *rel);
+/* Writes text to <test dir>/<rel>, making its folders; fails the test when it cannot. */
+void test_write_file(const char *rel, const char *text);
 /* Marks the test skipped and ends it. */
 void test_skip(const char *why) __attribute__((noreturn));
 void test_fail(const char *file, int line, const char *fmt, ...)

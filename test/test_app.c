@@ -10,43 +10,12 @@
 
 #include "app.h"
 
-/* <test dir>/<rel> in one of four static buffers, so that a call can take two. */
-static const char *in_dir(const char *rel)
-{
-    static char paths[4][4096];
-    static int next;
-    char *path = paths[next++ % 4];
-
-    snprintf(path, sizeof paths[0], "%s/%s", test_dir(), rel);
-    return path;
-}
-
-/* Writes text to <test dir>/<rel>, making its folders. */
-static void put(const char *rel, const char *text)
-{
-    char path[4096];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s", in_dir(rel));
-    for (char *p = path + strlen(test_dir()) + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            CHECK(mkdir(path, 0755) == 0 || errno == EEXIST);
-            *p = '/';
-        }
-    }
-    f = fopen(path, "w");
-    CHECK(f != NULL);
-    fputs(text, f);
-    fclose(f);
-}
-
 static app *load_ok(const char *rel)
 {
     char err[512] = "";
     app *a = NULL;
 
-    if (app_load(in_dir(rel), &a, err, sizeof err) != 0)
+    if (app_load(test_path(rel), &a, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "app_load(%s) failed: %s", rel, err);
     return a;
 }
@@ -57,7 +26,7 @@ static void load_fails(const char *rel, const char *want_suffix)
     app *a = (app *)1;
     size_t n;
 
-    CHECK_EQ_INT(app_load(in_dir(rel), &a, err, sizeof err), -1);
+    CHECK_EQ_INT(app_load(test_path(rel), &a, err, sizeof err), -1);
     CHECK(a == NULL);
     n = strlen(err);
     if (n < strlen(want_suffix) || strcmp(err + n - strlen(want_suffix), want_suffix) != 0)
@@ -80,11 +49,11 @@ TEST(app_default_config_when_there_is_none)
 {
     app *a;
 
-    put("my-app/schema.graphql", "type Dog @table { id: ID @primaryKey }\n");
-    put("my-app/other.graphql", "type Cat @table { id: ID @primaryKey }\n");
-    put("my-app/sub/nested.graphql", "");
-    put("my-app/resources.js", "export class Greeting {}\n");
-    put("my-app/web/index.html", "<h1>hi</h1>\n");
+    test_write_file("my-app/schema.graphql", "type Dog @table { id: ID @primaryKey }\n");
+    test_write_file("my-app/other.graphql", "type Cat @table { id: ID @primaryKey }\n");
+    test_write_file("my-app/sub/nested.graphql", "");
+    test_write_file("my-app/resources.js", "export class Greeting {}\n");
+    test_write_file("my-app/web/index.html", "<h1>hi</h1>\n");
     a = load_ok("my-app/");
     CHECK_EQ_STR(a->name, "my-app");
     CHECK(a->config_file == NULL);
@@ -110,15 +79,15 @@ TEST(app_config_file_replaces_the_default)
 {
     app *a;
 
-    put("a/config.yaml", "graphqlSchema:\n  files: 'schemas/**/*.graphql'\n"
+    test_write_file("a/config.yaml", "graphqlSchema:\n  files: 'schemas/**/*.graphql'\n"
                          "customThing:\n  anything: 1\n");
-    put("a/schema.graphql", "");
-    put("a/schemas/v1/dogs/dog.graphql", "");
-    put("a/schemas/v1/cat.graphql", "");
-    put("a/schemas/top.graphql", "");
-    put("a/schemas/.hidden/x.graphql", "");
-    put("a/schemas/notes.txt", "");
-    put("a/web/index.html", "");
+    test_write_file("a/schema.graphql", "");
+    test_write_file("a/schemas/v1/dogs/dog.graphql", "");
+    test_write_file("a/schemas/v1/cat.graphql", "");
+    test_write_file("a/schemas/top.graphql", "");
+    test_write_file("a/schemas/.hidden/x.graphql", "");
+    test_write_file("a/schemas/notes.txt", "");
+    test_write_file("a/web/index.html", "");
     a = load_ok("a");
     CHECK(a->config_file != NULL);
     CHECK_EQ_STR(a->config_file + strlen(a->config_file) - 11, "config.yaml");
@@ -137,8 +106,8 @@ TEST(app_harperdb_config_wins_over_config)
 {
     app *a;
 
-    put("b/harperdb-config.yaml", "rest:\n  lastModified: true\n  webSocket: false\n");
-    put("b/config.yaml", "static:\n  files: 'web/**'\n");
+    test_write_file("b/harperdb-config.yaml", "rest:\n  lastModified: true\n  webSocket: false\n");
+    test_write_file("b/config.yaml", "static:\n  files: 'web/**'\n");
     a = load_ok("b");
     CHECK_EQ_STR(a->config_file + strlen(a->config_file) - 20, "harperdb-config.yaml");
     CHECK(a->rest);
@@ -152,8 +121,8 @@ TEST(app_falsy_plugins_are_skipped)
 {
     app *a;
 
-    put("c/config.yaml", "rest: false\nstatic: null\ngraphqlSchema: ''\njsResource: 0\n");
-    put("c/resources.js", "");
+    test_write_file("c/config.yaml", "rest: false\nstatic: null\ngraphqlSchema: ''\njsResource: 0\n");
+    test_write_file("c/resources.js", "");
     a = load_ok("c");
     CHECK(!a->rest);
     CHECK_EQ_INT(a->n_statics, 0);
@@ -161,7 +130,7 @@ TEST(app_falsy_plugins_are_skipped)
     CHECK_EQ_INT(a->n_errors, 0);
     app_free(a);
 
-    put("empty/config.yaml", "# nothing yet\n");
+    test_write_file("empty/config.yaml", "# nothing yet\n");
     a = load_ok("empty");
     CHECK(!a->rest);
     CHECK(cJSON_IsObject(a->config));
@@ -173,7 +142,7 @@ TEST(app_static_options)
     app *a;
     const app_static *s;
 
-    put("d/config.yaml",
+    test_write_file("d/config.yaml",
         "static:\n"
         "  files: ['site/**', '!site/private/**']\n"
         "  urlPath: ./assets\n"
@@ -182,9 +151,9 @@ TEST(app_static_options)
         "  fallthrough: false\n"
         "  notFound: { file: site/index.html, statusCode: 200 }\n"
         "jsResource:\n  files: 'lib/*.js'\n  urlPath: api\n");
-    put("d/lib/b.js", "");
-    put("d/lib/a.js", "");
-    put("d/lib/deep/c.js", "");
+    test_write_file("d/lib/b.js", "");
+    test_write_file("d/lib/a.js", "");
+    test_write_file("d/lib/deep/c.js", "");
     a = load_ok("d");
     CHECK_EQ_INT(a->n_statics, 1);
     s = &a->statics[0];
@@ -200,14 +169,14 @@ TEST(app_static_options)
     CHECK_EQ_STR(a->js_url_path, "/api/");
     app_free(a);
 
-    put("e/config.yaml", "static:\n  files: 'public/**'\n  notFound: public/404.html\n");
+    test_write_file("e/config.yaml", "static:\n  files: 'public/**'\n  notFound: public/404.html\n");
     a = load_ok("e");
     CHECK_EQ_STR(a->statics[0].not_found, "public/404.html");
     CHECK_EQ_INT(a->statics[0].not_found_status, 404);
     app_free(a);
 
     /* a bare pattern is the files option itself */
-    put("f/config.yaml", "static: 'pub/*.html'\n");
+    test_write_file("f/config.yaml", "static: 'pub/*.html'\n");
     a = load_ok("f");
     CHECK_EQ_STR(a->statics[0].files.patterns[0], "pub/*.html");
     CHECK_EQ_STR(a->statics[0].files.bases[0], "pub");
@@ -241,7 +210,7 @@ TEST(app_plugin_errors_leave_the_rest_loaded)
 {
     app *a;
 
-    put("g/config.yaml",
+    test_write_file("g/config.yaml",
         "rest: true\n"
         "static:\n  files: 'web/**'\n  urlPath: '../escape'\n"
         "jsResource:\n  files: '../outside/*.js'\n"
@@ -273,7 +242,7 @@ static void static_error(const char *yaml_options, const char *want)
     app *a;
 
     snprintf(text, sizeof text, "static:\n  files: 'web/**'\n%s", yaml_options);
-    put("h/config.yaml", text);
+    test_write_file("h/config.yaml", text);
     a = load_ok("h");
     CHECK_EQ_INT(a->n_errors, 1);
     CHECK_EQ_INT(a->n_statics, 0);
@@ -300,7 +269,7 @@ TEST(app_static_option_errors)
     static_error("  urlPath: 7\n",
                  "'urlPath' option must be a non-empty string that must not contain '..'.");
 
-    put("h/config.yaml", "static:\n  files: '/web/**'\n");
+    test_write_file("h/config.yaml", "static:\n  files: '/web/**'\n");
     {
         app *a = load_ok("h");
 
@@ -311,7 +280,7 @@ TEST(app_static_option_errors)
                      "Received: '/web/**'");
         app_free(a);
     }
-    put("h/config.yaml", "static:\n  files: {source: 'web/**', only: some}\n");
+    test_write_file("h/config.yaml", "static:\n  files: {source: 'web/**', only: some}\n");
     {
         app *a = load_ok("h");
 
@@ -326,12 +295,12 @@ TEST(app_files_object_with_ignore_and_old_style_slash)
 {
     app *a;
 
-    put("i/config.yaml",
+    test_write_file("i/config.yaml",
         "graphqlSchema:\n  files:\n    source: ['/*.graphql', 'more/**/*.graphql']\n"
         "    ignore: 'more/old/**'\n");
-    put("i/a.graphql", "");
-    put("i/more/b.graphql", "");
-    put("i/more/old/c.graphql", "");
+    test_write_file("i/a.graphql", "");
+    test_write_file("i/more/b.graphql", "");
+    test_write_file("i/more/old/c.graphql", "");
     a = load_ok("i");
     CHECK_EQ_INT(a->n_errors, 0);
     CHECK_EQ_STR(joined(a->schema_files, a->n_schema_files), "a.graphql,more/b.graphql");
@@ -342,14 +311,14 @@ TEST(app_links_leaving_the_folder_are_not_listed)
 {
     app *a;
 
-    put("outside/secret.graphql", "");
-    put("outside/dir/x.graphql", "");
-    put("j/config.yaml", "graphqlSchema:\n  files: '**/*.graphql'\n");
-    put("j/own.graphql", "");
-    put("j/inner/real.graphql", "");
-    CHECK(symlink(in_dir("outside/secret.graphql"), in_dir("j/leak.graphql")) == 0);
-    CHECK(symlink(in_dir("outside/dir"), in_dir("j/leakdir")) == 0);
-    CHECK(symlink("real.graphql", in_dir("j/inner/alias.graphql")) == 0);
+    test_write_file("outside/secret.graphql", "");
+    test_write_file("outside/dir/x.graphql", "");
+    test_write_file("j/config.yaml", "graphqlSchema:\n  files: '**/*.graphql'\n");
+    test_write_file("j/own.graphql", "");
+    test_write_file("j/inner/real.graphql", "");
+    CHECK(symlink(test_path("outside/secret.graphql"), test_path("j/leak.graphql")) == 0);
+    CHECK(symlink(test_path("outside/dir"), test_path("j/leakdir")) == 0);
+    CHECK(symlink("real.graphql", test_path("j/inner/alias.graphql")) == 0);
     a = load_ok("j");
     CHECK_EQ_STR(joined(a->schema_files, a->n_schema_files),
                  "inner/alias.graphql,inner/real.graphql,own.graphql");
@@ -358,21 +327,21 @@ TEST(app_links_leaving_the_folder_are_not_listed)
 
 TEST(app_malformed_config_names_the_file_and_line)
 {
-    put("k/config.yaml", "rest: true\nstatic:\n  files: [web\n  urlPath: x\n");
+    test_write_file("k/config.yaml", "rest: true\nstatic:\n  files: [web\n  urlPath: x\n");
     load_fails("k", "line 4, column 10");
     {
         char err[512] = "";
         app *a = NULL;
 
-        CHECK_EQ_INT(app_load(in_dir("k"), &a, err, sizeof err), -1);
+        CHECK_EQ_INT(app_load(test_path("k"), &a, err, sizeof err), -1);
         CHECK(strstr(err, "/k/config.yaml: ") != NULL);
     }
-    put("l/config.yaml", "- rest\n- static\n");
+    test_write_file("l/config.yaml", "- rest\n- static\n");
     load_fails("l", "/l/config.yaml: the configuration must be a mapping");
-    put("m/harperdb-config.yaml", "a: 1\na: 2\n");
+    test_write_file("m/harperdb-config.yaml", "a: 1\na: 2\n");
     load_fails("m", "/m/harperdb-config.yaml: duplicate key \"a\" at line 2, column 1");
     load_fails("missing", "/missing does not exist");
-    put("plain-file", "x");
+    test_write_file("plain-file", "x");
     load_fails("plain-file", "/plain-file is not a folder");
 }
 
@@ -382,21 +351,21 @@ TEST(app_list_components_sorted_folders_and_links)
     char **names = NULL;
     size_t n = 0;
 
-    put("root/components/zeta/config.yaml", "rest: true\n");
-    put("root/components/alpha/resources.js", "");
-    put("root/components/Beta/x", "");
-    put("root/components/.hidden/x", "");
-    put("root/components/node_modules/x/y", "");
-    put("root/components/file.txt", "");
-    put("elsewhere/app/x", "");
-    CHECK(symlink(in_dir("elsewhere/app"), in_dir("root/components/linked")) == 0);
-    CHECK(symlink(in_dir("root/components/file.txt"), in_dir("root/components/filelink")) == 0);
-    CHECK(symlink(in_dir("nowhere"), in_dir("root/components/dangling")) == 0);
-    CHECK_EQ_INT(app_list_components(in_dir("root/components"), &names, &n, err, sizeof err), 0);
+    test_write_file("root/components/zeta/config.yaml", "rest: true\n");
+    test_write_file("root/components/alpha/resources.js", "");
+    test_write_file("root/components/Beta/x", "");
+    test_write_file("root/components/.hidden/x", "");
+    test_write_file("root/components/node_modules/x/y", "");
+    test_write_file("root/components/file.txt", "");
+    test_write_file("elsewhere/app/x", "");
+    CHECK(symlink(test_path("elsewhere/app"), test_path("root/components/linked")) == 0);
+    CHECK(symlink(test_path("root/components/file.txt"), test_path("root/components/filelink")) == 0);
+    CHECK(symlink(test_path("nowhere"), test_path("root/components/dangling")) == 0);
+    CHECK_EQ_INT(app_list_components(test_path("root/components"), &names, &n, err, sizeof err), 0);
     CHECK_EQ_STR(joined(names, n), "Beta,alpha,linked,zeta");
     app_names_free(names, n);
 
-    CHECK_EQ_INT(app_list_components(in_dir("root/none"), &names, &n, err, sizeof err), 0);
+    CHECK_EQ_INT(app_list_components(test_path("root/none"), &names, &n, err, sizeof err), 0);
     CHECK_EQ_INT(n, 0);
     CHECK(names == NULL);
 }

@@ -12,42 +12,12 @@
 #include "app.h"
 #include "static_files.h"
 
-/* <test dir>/<rel> in one of four static buffers, so that a call can take two. */
-static const char *in_dir(const char *rel)
-{
-    static char paths[4][4096];
-    static int next;
-    char *path = paths[next++ % 4];
-
-    snprintf(path, sizeof paths[0], "%s/%s", test_dir(), rel);
-    return path;
-}
-
-static void put(const char *rel, const char *text)
-{
-    char path[4096];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s", in_dir(rel));
-    for (char *p = path + strlen(test_dir()) + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            CHECK(mkdir(path, 0755) == 0 || errno == EEXIST);
-            *p = '/';
-        }
-    }
-    f = fopen(path, "w");
-    CHECK(f != NULL);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Sets a file's modification time to `seconds` + `ms` milliseconds. */
 static void touch(const char *rel, long seconds, long ms)
 {
     struct timeval tv[2] = {{seconds, ms * 1000}, {seconds, ms * 1000}};
 
-    CHECK(utimes(in_dir(rel), tv) == 0);
+    CHECK(utimes(test_path(rel), tv) == 0);
 }
 
 static app *load(const char *rel)
@@ -55,7 +25,7 @@ static app *load(const char *rel)
     char err[512] = "";
     app *a = NULL;
 
-    if (app_load(in_dir(rel), &a, err, sizeof err) != 0)
+    if (app_load(test_path(rel), &a, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "app_load failed: %s", err);
     CHECK_EQ_INT(a->n_errors, 0);
     return a;
@@ -94,21 +64,21 @@ static const char *served(void)
 /* The default app: web/ with an index, css and js in folders, several types. */
 static app *web_app(void)
 {
-    put("site/web/index.html", "<h1>home</h1>\n");
-    put("site/web/about.html", "about\n");
-    put("site/web/css/site.css", "body{}\n");
-    put("site/web/js/app.mjs", "export {}\n");
-    put("site/web/docs/index.html", "docs\n");
-    put("site/web/img/logo.PNG", "png");
-    put("site/web/data.json", "{}");
-    put("site/web/a b.txt", "spaced");
-    put("site/web/.env", "SECRET=1");
-    put("site/web/.git/config", "x");
-    put("site/web/noext", "raw");
-    put("site/secret.txt", "not under web");
-    put("outside.txt", "outside the app");
-    CHECK(symlink(in_dir("outside.txt"), in_dir("site/web/leak.txt")) == 0);
-    CHECK(symlink("../secret.txt", in_dir("site/web/inside-link.txt")) == 0);
+    test_write_file("site/web/index.html", "<h1>home</h1>\n");
+    test_write_file("site/web/about.html", "about\n");
+    test_write_file("site/web/css/site.css", "body{}\n");
+    test_write_file("site/web/js/app.mjs", "export {}\n");
+    test_write_file("site/web/docs/index.html", "docs\n");
+    test_write_file("site/web/img/logo.PNG", "png");
+    test_write_file("site/web/data.json", "{}");
+    test_write_file("site/web/a b.txt", "spaced");
+    test_write_file("site/web/.env", "SECRET=1");
+    test_write_file("site/web/.git/config", "x");
+    test_write_file("site/web/noext", "raw");
+    test_write_file("site/secret.txt", "not under web");
+    test_write_file("outside.txt", "outside the app");
+    CHECK(symlink(test_path("outside.txt"), test_path("site/web/leak.txt")) == 0);
+    CHECK(symlink("../secret.txt", test_path("site/web/inside-link.txt")) == 0);
     return load("site");
 }
 
@@ -154,7 +124,7 @@ TEST(static_files_index_and_redirect)
     CHECK_SERVES(a, "/index.html", "site/web/index.html");
     app_free(a);
 
-    put("site/config.yaml", "static:\n  files: 'web/**'\n  index: false\n");
+    test_write_file("site/config.yaml", "static:\n  files: 'web/**'\n  index: false\n");
     a = load("site");
     CHECK_NEXT(a, "/");
     CHECK_NEXT(a, "/docs");
@@ -166,11 +136,11 @@ TEST(static_files_url_path_and_extensions)
 {
     app *a;
 
-    put("blog/config.yaml", "static:\n  files: 'public/**'\n  urlPath: ./pages\n"
+    test_write_file("blog/config.yaml", "static:\n  files: 'public/**'\n  urlPath: ./pages\n"
                             "  extensions: [html, htm]\n");
-    put("blog/public/index.html", "i");
-    put("blog/public/post.htm", "p");
-    put("blog/public/post.txt", "t");
+    test_write_file("blog/public/index.html", "i");
+    test_write_file("blog/public/post.htm", "p");
+    test_write_file("blog/public/post.txt", "t");
     a = load("blog");
     CHECK_SERVES(a, "/blog/pages/post.txt", "blog/public/post.txt");
     CHECK_SERVES(a, "/blog/pages/post", "blog/public/post.htm");
@@ -186,9 +156,9 @@ TEST(static_files_fallthrough_and_not_found)
 {
     app *a;
 
-    put("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n");
-    put("spa/web/index.html", "app");
-    put("spa/web/404.html", "gone");
+    test_write_file("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n");
+    test_write_file("spa/web/index.html", "app");
+    test_write_file("spa/web/404.html", "gone");
     a = load("spa");
     CHECK_EQ_INT(get(a, "/nothing"), STATIC_FILES_ERROR);
     CHECK_EQ_INT(res.status, 404);
@@ -198,7 +168,7 @@ TEST(static_files_fallthrough_and_not_found)
     CHECK_EQ_INT(res.status, 404);
     app_free(a);
 
-    put("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
+    test_write_file("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
                            "  notFound: web/404.html\n");
     a = load("spa");
     CHECK_EQ_INT(get(a, "/nothing"), STATIC_FILES_SEND);
@@ -206,7 +176,7 @@ TEST(static_files_fallthrough_and_not_found)
     CHECK_EQ_STR(served(), "spa/web/404.html");
     app_free(a);
 
-    put("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
+    test_write_file("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
                            "  notFound: {file: web/index.html, statusCode: 200}\n");
     a = load("spa");
     CHECK_EQ_INT(get(a, "/deep/route"), STATIC_FILES_SEND);
@@ -214,7 +184,7 @@ TEST(static_files_fallthrough_and_not_found)
     CHECK_EQ_STR(served(), "spa/web/index.html");
     app_free(a);
 
-    put("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
+    test_write_file("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
                            "  notFound: web/none.html\n");
     a = load("spa");
     CHECK_EQ_INT(get(a, "/x"), STATIC_FILES_ERROR);
@@ -222,8 +192,8 @@ TEST(static_files_fallthrough_and_not_found)
     CHECK(strncmp(res.body, "Not found file does not exist: ", 31) == 0);
     app_free(a);
 
-    put("outside.html", "no");
-    put("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
+    test_write_file("outside.html", "no");
+    test_write_file("spa/config.yaml", "static:\n  files: 'web/**'\n  fallthrough: false\n"
                            "  notFound: ../outside.html\n");
     a = load("spa");
     CHECK_EQ_INT(get(a, "/x"), STATIC_FILES_ERROR);
@@ -333,7 +303,7 @@ TEST(static_files_ranges)
         {"bytes=5-2", 416, 0, 0, "bytes */10"},
     };
 
-    put("r/web/ten.txt", "0123456789");
+    test_write_file("r/web/ten.txt", "0123456789");
     a = load("r");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         req.range = cases[i].range;
