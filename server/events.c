@@ -3,6 +3,8 @@
 #include "events.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
@@ -60,4 +62,23 @@ bool events_send_all(int sock, const char *p, size_t n)
         n -= (size_t)w;
     }
     return true;
+}
+
+bool events_flush(int wake, pthread_mutex_t *lock, harper__buf *queue, const bool *stop,
+                  int sock, harper__buf *scratch)
+{
+    uint64_t count;
+    bool open;
+
+    if (read(wake, &count, sizeof count) < 0 && errno != EAGAIN)
+        return false;
+    pthread_mutex_lock(lock);
+    harper__buf_append(scratch, queue->data, queue->len);
+    harper__buf_reset(queue);
+    open = !*stop;
+    pthread_mutex_unlock(lock);
+    if (scratch->len > 0 && !events_send_all(sock, scratch->data, scratch->len))
+        open = false;
+    harper__buf_reset(scratch);
+    return open;
 }

@@ -4,6 +4,7 @@
 #define HARPER_SERVER_EVENTS_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -19,5 +20,11 @@ void events_json_of(harper__buf *b, const harper_event *ev);
 
 /* Writes all of p[0..n) to a blocking socket; false on failure. */
 bool events_send_all(int sock, const char *p, size_t n);
+
+/* A connection thread's turn at what its subscriptions queued: clears the eventfd `wake`,
+ * takes *queue (under lock) and sends it on sock, using scratch. false when the connection is
+ * to end: *stop was set, or the send failed. */
+bool events_flush(int wake, pthread_mutex_t *lock, harper__buf *queue, const bool *stop,
+                  int sock, harper__buf *scratch);
 
 #endif

@@ -454,24 +454,13 @@ static void *serve(void *arg)
     while (open) {
         struct pollfd fds[2] = {{c->sock, POLLIN, 0}, {c->wake, POLLIN, 0}};
         int timeout = c->keep_alive > 0 ? 500 : -1;
-        uint64_t count;
 
         if (poll(fds, 2, timeout) < 0 && errno != EINTR)
             break;
         if (c->keep_alive > 0 && now_ms() - last > (int64_t)c->keep_alive * 1500)
             break;      /* 1.5 x keepalive without a packet: dropped, the will goes out */
-        if (fds[1].revents & POLLIN) {
-            if (read(c->wake, &count, sizeof count) < 0 && errno != EAGAIN)
-                break;
-            pthread_mutex_lock(&c->lock);
-            harper__buf_append(&out, c->queue.data, c->queue.len);
-            harper__buf_reset(&c->queue);
-            open = !c->stop;
-            pthread_mutex_unlock(&c->lock);
-            if (out.len > 0 && !events_send_all(c->sock, out.data, out.len))
-                open = false;
-            harper__buf_reset(&out);
-        }
+        if (fds[1].revents & POLLIN)
+            open = events_flush(c->wake, &c->lock, &c->queue, &c->stop, c->sock, &out);
         if (open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             char chunk[16384];
             ssize_t n = recv(c->sock, chunk, sizeof chunk, 0);

@@ -321,21 +321,11 @@ static void *serve(void *arg)
     pthread_mutex_unlock(&c->lock);
     while (open) {
         struct pollfd fds[2] = {{c->sock, POLLIN, 0}, {c->wake, POLLIN, 0}};
-        uint64_t count;
 
         if (poll(fds, 2, -1) < 0 && errno != EINTR)
             break;
         if (fds[1].revents & POLLIN) {
-            if (read(c->wake, &count, sizeof count) < 0 && errno != EAGAIN)
-                break;
-            pthread_mutex_lock(&c->lock);
-            harper__buf_append(&out, c->queue.data, c->queue.len);
-            harper__buf_reset(&c->queue);
-            open = !c->stop;
-            pthread_mutex_unlock(&c->lock);
-            if (out.len > 0 && !events_send_all(c->sock, out.data, out.len))
-                open = false;
-            harper__buf_reset(&out);
+            open = events_flush(c->wake, &c->lock, &c->queue, &c->stop, c->sock, &out);
             if (!open)
                 send_close(c, WS_CLOSE_GOING_AWAY, NULL);
         }
